@@ -1,0 +1,96 @@
+"""Symbolic comparison through math-verify, for what plain numbers and text cannot settle.
+
+math-verify's own timeouts use SIGALRM (they fail off the main thread and some inputs still hang past
+them), so they are switched off here: the worker pool enforces the wall-clock limit by killing the
+process (DESIGN.md §2). Before handing a string to sympy, `sympy_safe` rejects the inputs known to
+blow up (power towers, huge exponents and factorials, deep nesting), so most hostile answers are
+settled in microseconds instead of by a kill.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+from typing import Any
+
+__all__ = ["sympy_equal", "sympy_safe"]
+
+_MAX_SYMPY_CHARS = 400
+_MAX_DEPTH = 12
+_MAX_EXPONENT = 10_000
+_MAX_FACTORIAL = 1_000
+_EXPONENT = re.compile(r"\^\s*\{?\s*([+-]?\d+)")
+_FACTORIAL = re.compile(r"(\d+)\s*!")
+_TOWER = re.compile(r"\^\s*\{[^{}]*\^|\^\s*\d+\s*\^|\*\*.*\*\*")
+
+
+class _DropTimeoutWarning(logging.Filter):
+    """Drop math-verify's "timeout disabled" warning: the pool owns the time limit."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Timeout is disabled" not in record.getMessage()
+
+
+for _name in ("math_verify.parser", "math_verify.grader"):
+    logging.getLogger(_name).addFilter(_DropTimeoutWarning())
+
+
+def _depth(s: str) -> int:
+    depth = best = 0
+    for c in s:
+        if c in "({[":
+            depth += 1
+            best = max(best, depth)
+        elif c in ")}]":
+            depth -= 1
+    return best
+
+
+def sympy_safe(s: str) -> bool:
+    """Whether `s` may be given to sympy without risking a hang or a memory blow-up.
+
+    Args:
+        s: a normalised answer.
+
+    Returns:
+        False for long strings, deep nesting, power towers, exponents over 10^4, factorials over 1000.
+    """
+    if len(s) > _MAX_SYMPY_CHARS or _depth(s) > _MAX_DEPTH or _TOWER.search(s):
+        return False
+    if any(abs(int(e)) > _MAX_EXPONENT for e in _EXPONENT.findall(s)):
+        return False
+    return all(int(n) <= _MAX_FACTORIAL for n in _FACTORIAL.findall(s))
+
+
+@lru_cache(maxsize=4096)
+def _parse(s: str) -> tuple[Any, ...]:
+    from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse
+
+    return tuple(
+        parse(f"${s}$", [LatexExtractionConfig(), ExprExtractionConfig()], parsing_timeout=None)  # type: ignore[arg-type]
+    )
+
+
+def sympy_equal(gold: str, pred: str) -> bool:
+    """math-verify's parse + verify on two normalised answers, without its signal timeouts.
+
+    Args:
+        gold: normalised gold answer.
+        pred: normalised predicted answer.
+
+    Returns:
+        True when math-verify finds them equal; False when not, when either cannot be parsed, or when
+        either is not `sympy_safe`.
+    """
+    if not (sympy_safe(gold) and sympy_safe(pred)):
+        return False
+    from math_verify import verify
+
+    g, p = _parse(gold), _parse(pred)
+    if not g or not p:
+        return False
+    try:
+        return bool(verify(list(g), list(p), allow_set_relation_comp=True, timeout_seconds=None))
+    except Exception:
+        return False
