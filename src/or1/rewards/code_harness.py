@@ -64,10 +64,12 @@ def _fresh_stdio(data: bytes) -> int:
     in_fd = _memfd("stdin")
     os.write(in_fd, data)
     os.lseek(in_fd, 0, 0)
-    os.dup2(in_fd, 0)
-    os.close(in_fd)
+    if in_fd != 0:  # the program may have closed fd 0 (`open(0)` closes it), so the memfd can be 0
+        os.dup2(in_fd, 0)
+        os.close(in_fd)
     out_fd = _memfd("stdout")
-    os.dup2(out_fd, 1)
+    if out_fd != 1:
+        os.dup2(out_fd, 1)
     sys.stdin = sys.__stdin__ = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
     sys.stdout = sys.__stdout__ = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8")
     return out_fd
@@ -183,7 +185,10 @@ class Runner:
         try:
             exec(self.code, namespace)
         except BaseException as exc:
-            self._finish(0, start, _classify(exc), out_fd, _error_text(exc), b"")
+            status = _classify(exc)  # exiting at the top level, even with code 0, defines nothing
+            self._finish(
+                0, start, "runtime_error" if status == "ok" else status, out_fd, _error_text(exc), b""
+            )
             return
         cls = namespace.get("Solution")
         for i, args_data in enumerate(self.job["inputs"]):
@@ -217,6 +222,7 @@ def worker(job: dict) -> None:
     os.dup2(null, 2)
     os.close(null)
     sys.path[:0] = job["site_paths"]
+    builtins.exit = builtins.quit = sys.exit  # normally added by the site module, which -S skips
     sys.setrecursionlimit(job["recursion_limit"])
     send(-1, "ready")
     try:

@@ -1,0 +1,192 @@
+"""Hostile programs against the sandbox (docs/sandbox.md): each gets the right verdict, leaves the host as
+it was, and the verifier keeps working afterwards.
+
+Every program is bounded even if a protection were broken: the fork bomb forks at most 2**10 sleeping
+processes, the 8 GB allocation is a lazily-zeroed bytearray, the output loop stops at 1 GB.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+import time
+
+import pytest
+
+from or1.rewards.code import CodeVerifier
+from or1.rewards.sandbox import UID_BASE, UID_COUNT
+
+GT = {"inputs": ["1 2\n"], "outputs": ["3\n"]}
+SUM = "a, b = map(int, input().split())\nprint(a + b)\n"
+
+
+@pytest.fixture(scope="module")
+def verifier():
+    with CodeVerifier(workers=2, time_limit_s=1.0) as v:
+        yield v
+
+
+def _sandbox_processes() -> list[str]:
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                uid = int(f.read().split("Uid:")[1].split()[0])
+        except (OSError, IndexError):
+            continue
+        if UID_BASE <= uid < UID_BASE + UID_COUNT:
+            found.append(pid)
+    return found
+
+
+def _mounts() -> str:
+    with open("/proc/self/mounts") as f:
+        return f.read()
+
+
+@pytest.fixture
+def host_unchanged(verifier):
+    """Checks after the test: no sandbox process or mount left, no run directory left, pool still works."""
+    mounts = _mounts()
+    yield
+    deadline = time.monotonic() + 2.0
+    while _sandbox_processes() and time.monotonic() < deadline:  # exiting tasks can linger a moment
+        time.sleep(0.02)
+    assert _sandbox_processes() == []
+    assert _mounts() == mounts
+    base = verifier.sandbox.base
+    assert os.listdir(base / "runs") == [] and os.listdir(base / "jail") == []
+    assert verifier.score_batch([SUM], [GT], mode="program")[0].status == "ok"
+
+
+def run(verifier: CodeVerifier, program: str, gt: dict = GT, time_limit_s: float | None = None):
+    return verifier.score_batch([program], [gt], mode="program", time_limits_s=[time_limit_s])[0]
+
+
+def test_fork_is_capped(verifier, host_unchanged):
+    program = (
+        "import os, time\nkids = 0\nfor _ in range(50):\n    try:\n        pid = os.fork()\n"
+        "    except OSError:\n        break\n    if pid == 0:\n        time.sleep(1)\n        os._exit(0)\n"
+        "    kids += 1\nprint(kids)"
+    )
+    result = run(verifier, program, {"inputs": [""], "outputs": ["7"]})  # RLIMIT_NPROC 8, the worker included
+    assert result.status == "ok", result.detail
+
+
+def test_fork_bomb(verifier, host_unchanged):
+    program = (
+        "import os, time\nfor _ in range(10):\n    try:\n        os.fork()\n    except OSError:\n"
+        "        pass\ntime.sleep(30)"
+    )
+    start = time.monotonic()
+    assert run(verifier, program).status == "timeout"
+    assert time.monotonic() - start < 5
+
+
+def test_8gb_allocation(verifier, host_unchanged):
+    assert run(verifier, "x = bytearray(8 << 30)\nprint(3)").status == "memory"
+
+
+def test_reading_outside(verifier, host_unchanged):
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+        f.write("3\n")  # the right answer, where a program should not be able to look
+    os.chmod(f.name, 0o644)
+    try:
+        paths = [f.name, "/work/shared/DESIGN.md", "/root/.bashrc", "/etc/shadow", "/proc/1/environ"]
+        program = (
+            f"for p in {paths!r}:\n    try:\n        print(open(p).read())\n        break\n"
+            "    except OSError:\n        pass"
+        )
+        assert run(verifier, program).status == "wrong_answer"
+    finally:
+        os.unlink(f.name)
+
+
+def test_writing_outside(verifier, host_unchanged):
+    shared = tempfile.mkdtemp()
+    os.chmod(shared, 0o777)  # world-writable on the host: only isolation keeps the program out
+    targets = [os.path.join(shared, "pwned"), "/tmp/or1-pwned", "/var/tmp/or1-pwned", "/dev/shm/or1-pwned"]
+    program = (
+        f"import os\nfor p in {targets!r}:\n    try:\n        open(p, 'w').write('x')\n    except OSError:\n"
+        "        pass\nopen('local.txt', 'w').write('ok')\nprint(open('local.txt').read() and 3)"
+    )
+    try:
+        assert run(verifier, program).status == "ok"  # its own working directory is writable
+        assert not any(os.path.exists(p) for p in targets)
+    finally:
+        os.rmdir(shared)
+
+
+def test_socket(verifier, host_unchanged):
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        server.setblocking(False)
+        port = server.getsockname()[1]
+        program = (
+            "import socket\ntry:\n"
+            f"    socket.create_connection(('127.0.0.1', {port}), timeout=0.5).sendall(b'hi')\n    print(3)\n"
+            "except OSError:\n    print('blocked')"
+        )
+        assert run(verifier, program).status == "wrong_answer"
+        with pytest.raises(BlockingIOError):
+            server.accept()
+
+
+def test_1gb_output(verifier, host_unchanged):
+    program = "import sys\nchunk = 'x' * (1 << 20)\nfor _ in range(1024):\n    sys.stdout.write(chunk)"
+    assert run(verifier, program).status == "output_limit"
+
+
+def test_killing_its_parent(verifier, host_unchanged):
+    program = (
+        f"import os, signal\nfor pid in (os.getppid(), 1, {os.getpid()}):\n    try:\n"
+        "        os.kill(pid, signal.SIGKILL)\n    except OSError:\n        pass\n" + SUM
+    )
+    assert run(verifier, program).status == "ok"
+
+
+def test_killing_everything_it_can(verifier, host_unchanged):
+    assert run(verifier, "import os, signal\nos.kill(-1, signal.SIGKILL)\n" + SUM).status == "runtime_error"
+
+
+def test_exit_before_printing(verifier, host_unchanged):
+    assert run(verifier, "import sys\nsys.exit(0)\nprint(3)").status == "wrong_answer"
+    assert run(verifier, "import os\nos._exit(0)").status == "runtime_error"
+
+
+def test_fake_eq(verifier, host_unchanged):
+    gt = {"inputs": [[1, 2]], "outputs": [3], "fn_name": "add"}
+    always_equal = (
+        "class Any:\n    def __eq__(self, other):\n        return True\ndef add(a, b):\n    return Any()"
+    )
+    assert run(verifier, always_equal, gt).status == "wrong_answer"
+    lying_int = "class N(int):\n    def __eq__(self, o):\n        return True\n    __hash__ = int.__hash__\n"
+    lying_int += "    def __repr__(self):\n        return '3'\ndef add(a, b):\n    return N(a - b)"
+    assert run(verifier, lying_int, gt).status == "wrong_answer"
+
+
+def test_monkeypatched_builtins(verifier, host_unchanged):
+    gt = {"inputs": [[1, 2], [2, 2]], "outputs": [3, 4], "fn_name": "add"}
+    program = (
+        "import builtins, json, os\n"
+        "json.dumps = lambda *a, **k: '3'\n"
+        "builtins.isinstance = lambda *a: True\n"
+        "builtins.len = lambda x: 0\n"
+        "os.write = lambda fd, data: len(data)\n"
+        "def add(a, b):\n    return a * b"
+    )
+    assert run(verifier, program, gt).status == "wrong_answer"
+
+
+def test_open_0_input(verifier, host_unchanged):
+    gt = {"inputs": ["1 2\n", "30 4\n"], "outputs": ["3\n", "34\n"]}
+    assert run(verifier, "print(sum(map(int, open(0).read().split())))", gt).status == "ok"
+
+
+def test_sleeping_past_the_limit(verifier, host_unchanged):
+    start = time.monotonic()
+    result = run(verifier, "import time\ntime.sleep(60)\n" + SUM, time_limit_s=0.5)
+    assert result.status == "timeout"
+    assert time.monotonic() - start < 3
