@@ -19,14 +19,16 @@ from __future__ import annotations
 import re
 from itertools import permutations
 
+from or1.rewards.math_normalize import MAX_ANSWER_CHARS
 from or1.rewards.math_numbers import numbers_equal, read_number, read_word
 from or1.rewards.math_structure import Assign, Interval, Matrix, Node, Scalar, Seq, Union, parse_structure
 from or1.rewards.math_sympy import sympy_equal
 
 __all__ = ["equivalent"]
 
+# A number without spaces, then words: the possessive-free pattern stays linear on long input.
 _UNIT = re.compile(
-    r"^(?P<num>[^a-zA-Z\\]*\d[^a-zA-Z\\]*|\\frac\{\d+\}\{\d+\})\s+[a-zA-Z][a-zA-Z ./]*(?:\^\{?\d\}?)?$"
+    r"^(?P<num>[^a-zA-Z\\\s]*\d[^a-zA-Z\\\s]*|\\frac\{\d+\}\{\d+\}) +[a-zA-Z][a-zA-Z ./]*(?:\^\{?\d\}?)?$"
 )
 _WORDS = re.compile(r"^[a-zA-Z][a-zA-Z '\-]*$")
 _CHOICE = re.compile(r"^\(([A-Za-z])\)$")
@@ -109,13 +111,16 @@ def _items(n: Node) -> tuple[Node, ...] | None:
 
 
 def _eq_seq(g: Node, p: Node, symbolic: bool) -> bool | None:
-    """Both list-like. Sets and bare lists ignore order; a set never equals a tuple."""
+    """Both list-like. Sets and bare lists ignore order; a set never equals a tuple; x = 1, y = 2
+    compares by name against its own kind and in order against a tuple."""
     gi, pi = _items(g), _items(p)
     assert gi is not None and pi is not None
     gk = g.kind if isinstance(g, Seq) else "tuple"
     pk = p.kind if isinstance(p, Seq) else "tuple"
-    if {gk, pk} in ({"set", "paren"}, {"set", "tuple"}):
+    if "set" in (gk, pk) and {gk, pk} & {"paren", "tuple", "assign"}:
         return False
+    if "assign" in (gk, pk):
+        return _unordered(gi, pi, symbolic) if gk == pk else _ordered(gi, pi, symbolic)
     if "list" in (gk, pk) or gk == pk == "set":
         return _unordered(gi, pi, symbolic)
     return _ordered(gi, pi, symbolic)
@@ -181,6 +186,8 @@ def equivalent(gold: str, pred: str, symbolic: bool = True) -> bool | None:
         return False
     if gold == pred:
         return True
+    if len(gold) > MAX_ANSWER_CHARS or len(pred) > MAX_ANSWER_CHARS:
+        return False  # no final answer is that long: only the exact text above could match
     g, p = parse_structure(gold), parse_structure(pred)
     result = _eq(g, p, symbolic)
     if result is not None or not symbolic:

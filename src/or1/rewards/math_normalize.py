@@ -26,7 +26,6 @@ _SIMPLE_REPLACEMENTS = (
     ("\\:", ""),
     ("\\qquad", " "),
     ("\\quad", " "),
-    ("\\ ", " "),
     ("~", " "),
     ("\\leqslant", "\\le"),
     ("\\geqslant", "\\ge"),
@@ -60,7 +59,8 @@ _SIZING = re.compile(r"\\[bB]igg?[lr]?(?![a-zA-Z])")
 # Degree signs in all spellings: the value is compared without the unit (gold "336^\circ" vs 336).
 _DEGREES = re.compile(r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|°|\\degree|\\circ")
 _PERCENT = re.compile(r"\\%|%|\\text\{\s*percent\s*\}")
-_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,]|\.\d)")
+_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")
+_ESCAPED_SPACE = re.compile(r"(?<!\\)\\ ")  # "\ " is a space, but "\\ " is a line break
 _WORD_DEGREES = re.compile(r"\s*(?:\\text\{\s*)?degrees?(?:\s*\})?\s*$")
 _SPACES = re.compile(r"\s+")
 _TEXT_WRAP = re.compile(r"\\text\{([^{}]*)\}")
@@ -123,6 +123,7 @@ def normalize(s: str) -> str:
         if old in s:
             s = s.replace(old, new)
     s = _SIZING.sub("", s)
+    s = _ESCAPED_SPACE.sub(" ", s)
     # \$ is a dollar sign inside math: a currency unit, not a delimiter.
     s = s.replace("\\$", " ").replace("$", " ")
     s = _DEGREES.sub("", s)

@@ -25,7 +25,8 @@ class Scalar:
 @dataclass(frozen=True)
 class Seq:
     """Several items. kind: "list" (bare, unordered), "set" (\\{...\\}), "paren" ((a, b): a tuple or an
-    open interval), "tuple" ([a, b, c] or \\langle ...\\rangle)."""
+    open interval), "tuple" ([a, b, c] or \\langle ...\\rangle), "assign" (x = 1, y = 2: one value per
+    distinct variable)."""
 
     kind: str
     items: tuple[Node, ...]
@@ -168,7 +169,11 @@ def _parse(s: str, depth: int = 0) -> Node:
         return Scalar(s)
     if len(items) == 1:
         return _parse_item(items[0], depth)
-    return Seq("list", tuple(_parse_item(x, depth + 1) for x in items))
+    nodes = tuple(_parse_item(x, depth + 1) for x in items)
+    names = [n.var for n in nodes if isinstance(n, Assign)]
+    # x = 1, y = 2 names the coordinates of one solution: ordered like (1, 2), unlike x = 1, x = 2.
+    kind = "assign" if len(names) == len(nodes) == len(set(names)) else "list"
+    return Seq(kind, nodes)
 
 
 def parse_structure(s: str) -> Node:

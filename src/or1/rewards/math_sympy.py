@@ -22,6 +22,7 @@ _MAX_EXPONENT = 10_000
 _MAX_FACTORIAL = 1_000
 _EXPONENT = re.compile(r"\^\s*\{?\s*([+-]?\d+)")
 _FACTORIAL = re.compile(r"(\d+)\s*!")
+_FACTORIAL_OF_EXPR = re.compile(r"[^\d\s]\s*!")  # (10^{9999})! or {n}!: unknown size
 _TOWER = re.compile(r"\^\s*\{[^{}]*\^|\^\s*\d+\s*\^|\*\*.*\*\*")
 
 
@@ -54,9 +55,12 @@ def sympy_safe(s: str) -> bool:
         s: a normalised answer.
 
     Returns:
-        False for long strings, deep nesting, power towers, exponents over 10^4, factorials over 1000.
+        False for long strings, deep nesting, power towers, exponents over 10^4, factorials over 1000
+        or of anything but a literal.
     """
-    if len(s) > _MAX_SYMPY_CHARS or _depth(s) > _MAX_DEPTH or _TOWER.search(s):
+    if len(s) > _MAX_SYMPY_CHARS or _depth(s) > _MAX_DEPTH:
+        return False
+    if _TOWER.search(s) or _FACTORIAL_OF_EXPR.search(s):
         return False
     if any(abs(int(e)) > _MAX_EXPONENT for e in _EXPONENT.findall(s)):
         return False

@@ -1,0 +1,81 @@
+"""The worker pool: results in order, errors as data, a real hanging task killed and its worker replaced.
+
+Tasks are standard-library callables, so the spawned workers need nothing from the test tree.
+"""
+
+import os
+import threading
+import time
+
+import pytest
+
+from or1.rewards.pool import TaskResult, WorkerPool
+
+BUSY_LOOP = ("while True:\n    pass",)  # exec() of this never returns: a real hang, not a sleep
+
+
+@pytest.fixture(scope="module")
+def pool():
+    with WorkerPool(pow, workers=2, timeout_s=1.0) as p:
+        yield p
+
+
+def test_results_come_back_in_order(pool: WorkerPool) -> None:
+    results = pool.map([(2, k) for k in range(50)])
+    assert [r.value for r in results] == [2**k for k in range(50)]
+    assert all(r.status == "ok" and r.seconds >= 0 for r in results)
+
+
+def test_an_exception_is_an_error_result_and_the_rest_still_run(pool: WorkerPool) -> None:
+    results = pool.map([(2, 3), (0, -1), (3, 2)])  # 0 ** -1 raises ZeroDivisionError
+    assert [r.status for r in results] == ["ok", "error", "ok"]
+    assert "ZeroDivisionError" in results[1].message
+    assert (results[0].value, results[2].value) == (8, 9)
+
+
+def test_empty_batch(pool: WorkerPool) -> None:
+    assert pool.map([]) == []
+
+
+def test_hanging_task_is_killed_and_the_worker_replaced() -> None:
+    with WorkerPool(exec, workers=2, timeout_s=0.5) as p:
+        p.map([("x = 1",)])  # workers are up
+        pids = {w.proc.pid for w in p._pool}
+        start = time.monotonic()
+        results = p.map([("x = 1",), BUSY_LOOP, ("y = 2",), BUSY_LOOP, ("z = 3",)])
+        elapsed = time.monotonic() - start
+        assert [r.status for r in results] == ["ok", "timeout", "ok", "timeout", "ok"]
+        assert results[1].seconds >= 0.5 and results[1].message
+        assert elapsed < 5.0
+        assert p.timeouts == 2 and p.restarts == 2
+        dead = pids - {w.proc.pid for w in p._pool}
+        assert dead, "a killed worker must have been replaced by a new process"
+        for pid in dead:
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)
+        assert [r.status for r in p.map([("a = 1",)] * 4)] == ["ok"] * 4  # the pool still works
+        procs = [w.proc for w in p._pool]
+    assert not any(proc.is_alive() for proc in procs)
+
+
+def test_a_worker_that_dies_gives_an_error_and_is_replaced() -> None:
+    with WorkerPool(os._exit, workers=1, timeout_s=2.0) as p:
+        results = p.map([(3,), (4,)])
+        assert [r.status for r in results] == ["error", "error"]
+        assert results[0].message == "worker died"
+        assert p.restarts == 2
+
+
+def test_unpicklable_result_is_an_error() -> None:
+    with WorkerPool(threading.Lock, workers=1, timeout_s=2.0) as p:
+        [result] = p.map([()])
+    assert result.status == "error" and "unpicklable" in result.message
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="timeout_s"):
+        WorkerPool(pow, workers=1, timeout_s=0)
+
+
+def test_task_result_defaults() -> None:
+    assert TaskResult("timeout").value is None
