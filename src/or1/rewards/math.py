@@ -36,6 +36,8 @@ def gold_answers(gold: str | list[str]) -> list[str]:
     """
     if isinstance(gold, list | tuple):
         return [str(g) for g in gold]
+    if not isinstance(gold, str):  # a number from a lenient loader
+        return [str(gold)]
     text = gold.strip()
     if text.startswith("[") and text.endswith("]") and '"' in text:
         try:
