@@ -1,0 +1,195 @@
+"""Typed configuration: every default of a run lives here and only here (STYLE.md "Config").
+
+Nested frozen dataclasses; `__post_init__` checks ranges and cross-field rules and names the dotted key.
+YAML loading, unknown-key suggestions and `key.sub=value` overrides are in `config_load.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = [
+    "AlgoConfig", "ConfigError", "DataConfig", "EntropyConfig", "FilterConfig", "ModelConfig",
+    "RewardConfig", "RolloutConfig", "StageConfig", "TrainConfig", "ValidationConfig",
+]
+
+
+class ConfigError(ValueError):
+    """A bad configuration value or key; the message names the dotted key."""
+
+
+def _check(ok: bool, msg: str) -> None:
+    if not ok:
+        raise ConfigError(msg)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The policy. `path` is an HF model directory; null builds the tiny CPU model below."""
+
+    path: str | None = None
+    hidden_size: int = 128  # tiny model only
+    num_layers: int = 4
+    num_heads: int = 4
+    num_kv_heads: int = 2
+    intermediate_size: int = 512
+    dtype: Literal["float32", "bfloat16"] = "float32"
+
+    def __post_init__(self) -> None:
+        _check(self.hidden_size % self.num_heads == 0,
+               f"model.hidden_size={self.hidden_size} must be divisible by model.num_heads={self.num_heads}")
+        _check(self.num_heads % self.num_kv_heads == 0,
+               f"model.num_heads={self.num_heads} must be divisible by model.num_kv_heads={self.num_kv_heads}")
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Training and validation parquet files in the release schema (DESIGN.md §3)."""
+
+    train_files: tuple[str, ...] = ()
+    val_files: tuple[str, ...] = ()
+    max_prompt_length: int = 2048  # tokens; longer prompts are dropped at load (the paper's 2048)
+    shuffle: bool = True
+
+    def __post_init__(self) -> None:
+        _check(len(self.train_files) > 0, "data.train_files must list at least one parquet file")
+        _check(self.max_prompt_length > 0, f"data.max_prompt_length={self.max_prompt_length} must be > 0")
+
+
+@dataclass(frozen=True)
+class RolloutConfig:
+    engine: Literal["hf"] = "hf"  # the vLLM engine (GPU extra) plugs in here
+    top_p: float = 1.0  # the recipe samples with top_p 1.0
+    max_batch: int = 512  # responses decoded together by the HF engine
+
+    def __post_init__(self) -> None:
+        _check(0.0 < self.top_p <= 1.0, f"rollout.top_p={self.top_p} must be in (0, 1]")
+        _check(self.max_batch >= 1, f"rollout.max_batch={self.max_batch} must be >= 1")
+
+
+@dataclass(frozen=True)
+class StageConfig:
+    """One row of the paper's stage tables (DESIGN.md §1)."""
+
+    steps: int
+    max_response_length: int  # tokens (8K/16K/32K at scale)
+    batch_size: int  # prompts per step (256)
+    mini_batch_size: int  # prompts per optimiser update (128 or 256)
+    group_size: int  # responses per prompt n (16)
+    temperature: float = 1.0
+
+
+@dataclass(frozen=True)
+class AlgoConfig:
+    lr: float = 1e-6  # constant, as in the paper
+    weight_decay: float = 0.01
+    grad_clip: float = 1.0
+    clip_low: float = 0.2  # ε_low
+    clip_high: float = 0.2  # ε_high; "clip-higher" 0.25-0.265 helped in the report
+    adv_eps: float = 1e-6
+    micro_batch_size: int = 64  # responses per forward/backward; never changes the result
+    mask_truncated: bool = False  # the report's ablation: masking truncated responses hurt
+    recompute_old_logp: bool = False  # recompute π_old with the trainer's forward instead of the engine's
+
+    def __post_init__(self) -> None:
+        _check(self.lr > 0, f"algo.lr={self.lr} must be > 0")
+        _check(0 <= self.clip_low < 1, f"algo.clip_low={self.clip_low} must be in [0, 1)")
+        _check(self.clip_high >= 0, f"algo.clip_high={self.clip_high} must be >= 0")
+        _check(self.grad_clip > 0, f"algo.grad_clip={self.grad_clip} must be > 0")
+        _check(self.micro_batch_size >= 1, f"algo.micro_batch_size={self.micro_batch_size} must be >= 1")
+
+
+@dataclass(frozen=True)
+class EntropyConfig:
+    """MAGIC adaptive entropy control; `adaptive: false` uses the fixed `coef` (0 = off)."""
+
+    adaptive: bool = True
+    target: float = 0.2  # H*
+    delta: float = 1e-4  # Δ per step (the released scripts; the report text quotes 0.005)
+    coef_max: float = 0.005  # α_max
+    coef: float = 0.0  # α_0 (adaptive) or the fixed coefficient
+
+    def __post_init__(self) -> None:
+        _check(self.target >= 0, f"entropy.target={self.target} must be >= 0")
+        _check(self.delta >= 0, f"entropy.delta={self.delta} must be >= 0")
+        _check(self.coef >= 0, f"entropy.coef={self.coef} must be >= 0")
+        _check(not self.adaptive or self.coef <= self.coef_max,
+               f"entropy.coef={self.coef} must be <= entropy.coef_max={self.coef_max}")
+
+
+@dataclass(frozen=True)
+class FilterConfig:
+    online: bool = True  # drop all-0/all-1 groups and refill
+    max_refills: int = 3  # extra prompt batches sampled per step to refill dropped groups
+    offline: bool = True  # before each stage after the first, drop prompts solved in every sample
+    offline_samples: int = 8
+    offline_drop_unsolved: bool = False
+
+    def __post_init__(self) -> None:
+        _check(self.max_refills >= 0, f"filter.max_refills={self.max_refills} must be >= 0")
+        _check(self.offline_samples >= 1, f"filter.offline_samples={self.offline_samples} must be >= 1")
+
+
+@dataclass(frozen=True)
+class RewardConfig:
+    workers: int | None = None  # verifier processes; null = one per core
+    math_timeout_s: float = 5.0
+    code_time_limit_s: float = 6.0
+
+    def __post_init__(self) -> None:
+        _check(self.workers is None or self.workers >= 1, f"reward.workers={self.workers} must be >= 1")
+        _check(self.math_timeout_s > 0, f"reward.math_timeout_s={self.math_timeout_s} must be > 0")
+        _check(self.code_time_limit_s > 0, f"reward.code_time_limit_s={self.code_time_limit_s} must be > 0")
+
+
+@dataclass(frozen=True)
+class ValidationConfig:
+    """Held-out validation during training, as the original: every N steps, n samples at each τ."""
+
+    every: int = 20  # steps; 0 = never
+    n: int = 8
+    temperatures: tuple[float, ...] = (0.6, 1.0)
+    max_response_length: int | None = None  # null = the current stage's
+    max_problems: int | None = None  # null = all rows of data.val_files
+
+    def __post_init__(self) -> None:
+        _check(self.every >= 0, f"validation.every={self.every} must be >= 0")
+        _check(self.n >= 1, f"validation.n={self.n} must be >= 1")
+        _check(all(t >= 0 for t in self.temperatures), "validation.temperatures must be >= 0")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """A whole RL run: all stages in one `or1 train`."""
+
+    data: DataConfig
+    stages: tuple[StageConfig, ...]
+    out_dir: str = "runs/or1"
+    seed: int = 0
+    model: ModelConfig = field(default_factory=ModelConfig)
+    rollout: RolloutConfig = field(default_factory=RolloutConfig)
+    algo: AlgoConfig = field(default_factory=AlgoConfig)
+    entropy: EntropyConfig = field(default_factory=EntropyConfig)
+    filter: FilterConfig = field(default_factory=FilterConfig)
+    reward: RewardConfig = field(default_factory=RewardConfig)
+    validation: ValidationConfig = field(default_factory=ValidationConfig)
+    checkpoint_every: int = 20  # steps; the last step is always saved
+    keep_checkpoints: int = 2  # newest checkpoints kept on disk
+    threads: int | None = None  # torch intra-op threads; null = torch's default
+
+    def __post_init__(self) -> None:
+        _check(len(self.stages) > 0, "stages must list at least one stage")
+        for i, s in enumerate(self.stages):
+            k = f"stages[{i}]"
+            _check(s.steps >= 1, f"{k}.steps={s.steps} must be >= 1")
+            _check(s.max_response_length >= 1, f"{k}.max_response_length={s.max_response_length} must be >= 1")
+            _check(s.group_size >= 2, f"{k}.group_size={s.group_size} must be >= 2 (GRPO needs a group baseline)")
+            _check(s.batch_size >= 1, f"{k}.batch_size={s.batch_size} must be >= 1")
+            _check(1 <= s.mini_batch_size <= s.batch_size and s.batch_size % s.mini_batch_size == 0,
+                   f"{k}.mini_batch_size={s.mini_batch_size} must divide {k}.batch_size={s.batch_size}")
+            _check(s.temperature > 0, f"{k}.temperature={s.temperature} must be > 0 for sampling")
+        _check(self.checkpoint_every >= 1, f"checkpoint_every={self.checkpoint_every} must be >= 1")
+        _check(self.keep_checkpoints >= 1, f"keep_checkpoints={self.keep_checkpoints} must be >= 1")
+        _check(self.validation.every == 0 or len(self.data.val_files) > 0,
+               "validation.every > 0 needs data.val_files (set validation.every=0 to turn validation off)")

@@ -1,0 +1,63 @@
+"""Sample K responses per problem with a rollout engine and score them with the reward registry."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from transformers import PreTrainedTokenizerBase
+
+from or1.data.schema import Problem
+from or1.rewards.registry import RewardRegistry, ScoreRequest
+from or1.rewards.types import RewardResult
+from or1.rollout.prompts import encode_prompt
+from or1.rollout.types import RolloutEngine, SamplingParams
+
+__all__ = ["Sample", "decode_responses", "sample_and_score"]
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One scored response."""
+
+    problem: Problem
+    index: int  # sample index within the problem, 0..K-1
+    response: str
+    result: RewardResult
+    length: int  # response tokens
+    truncated: bool
+
+
+def decode_responses(tokenizer: PreTrainedTokenizerBase, response_ids, resp_mask) -> list[str]:
+    """Text of each response; special tokens dropped, `</think>` (an ordinary added token) kept."""
+    return [tokenizer.decode(ids[m].tolist(), skip_special_tokens=True)
+            for ids, m in zip(response_ids, resp_mask, strict=True)]
+
+
+def sample_and_score(
+    engine: RolloutEngine,
+    tokenizer: PreTrainedTokenizerBase,
+    problems: Sequence[Problem],
+    registry: RewardRegistry,
+    params: SamplingParams,
+    seed: int,
+    prompts_per_call: int = 64,
+) -> list[list[Sample]]:
+    """K = params.n scored samples for every problem, in problem order.
+
+    Problems are processed `prompts_per_call` at a time; call c uses seed + c, so the result is a
+    deterministic function of (seed, problems, params).
+    """
+    out: list[list[Sample]] = []
+    for c, start in enumerate(range(0, len(problems), prompts_per_call)):
+        chunk = problems[start : start + prompts_per_call]
+        batch = engine.generate([encode_prompt(tokenizer, p.prompt) for p in chunk], params, seed + c)
+        texts = decode_responses(tokenizer, batch.response_ids, batch.resp_mask)
+        reqs = [ScoreRequest(t, p.ability, p.data_source, p.ground_truth)
+                for t, p in zip(texts, (p for p in chunk for _ in range(params.n)), strict=True)]
+        results = registry.score(reqs)
+        lengths, trunc = batch.lengths.tolist(), batch.truncated.tolist()
+        for j, p in enumerate(chunk):
+            rows = range(j * params.n, (j + 1) * params.n)
+            out.append([Sample(p, k, texts[i], results[i], lengths[i], trunc[i]) for k, i in enumerate(rows)])
+    return out

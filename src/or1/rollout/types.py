@@ -1,0 +1,65 @@
+"""What a rollout engine takes and returns (DESIGN.md §5, rollout/)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from torch import Tensor
+
+__all__ = ["RolloutBatch", "RolloutEngine", "SamplingParams"]
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    """How to sample. `n` responses per prompt are returned contiguously (a GRPO group).
+
+    Attributes:
+        n: responses per prompt (group size G).
+        temperature: 1.0 in training (the recipe), 0.6 / 1.0 in validation; 0 means greedy.
+        top_p: nucleus mass kept (1.0 = off, the recipe's value).
+        max_tokens: max response length T; a response that has not emitted EOS by then is truncated.
+    """
+
+    n: int = 1
+    temperature: float = 1.0
+    top_p: float = 1.0
+    max_tokens: int = 64
+
+
+@dataclass
+class RolloutBatch:
+    """N = P·G sampled responses, right-padded to the longest one.
+
+    Attributes:
+        prompt_ids: the P prompts' token ids (unpadded), one entry per prompt, not per response.
+        response_ids: (N, T) sampled tokens, EOS included when emitted, `pad_id` after it.
+        resp_mask: (N, T) bool, True on real response tokens (EOS included).
+        old_logp: (N, T) float32 log-prob of each sampled token under the sampling policy π_old,
+            computed from logits / temperature (the distribution the trainer's ratio uses); 0 on padding.
+        truncated: (N,) bool, True when the response hit `max_tokens` without EOS.
+        group_size: G.
+    """
+
+    prompt_ids: list[list[int]]
+    response_ids: Tensor
+    resp_mask: Tensor
+    old_logp: Tensor
+    truncated: Tensor
+    group_size: int
+
+    @property
+    def lengths(self) -> Tensor:
+        return self.resp_mask.sum(-1)  # (N,)
+
+
+class RolloutEngine(Protocol):
+    """Anything that samples responses for tokenised prompts: the HF engine (any device) or vLLM (GPU)."""
+
+    def generate(self, prompt_ids: list[list[int]], params: SamplingParams, seed: int) -> RolloutBatch:
+        """Sample `params.n` responses per prompt; the same seed gives the same samples."""
+        ...
+
+    def sync_weights(self) -> None:
+        """Make the engine sample from the trainer's current weights (no-op when it shares the model)."""
+        ...

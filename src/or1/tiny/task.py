@@ -1,0 +1,67 @@
+"""A synthetic multi-step arithmetic task in the original release's parquet schema (DESIGN.md §3, §6).
+
+Each problem is `a+b-c` with two-digit numbers. The reference trace does the two steps, closes the
+reasoning with `</think>` and gives `\\boxed{answer}`, the shape a distilled reasoning model answers in.
+A ~1M-parameter model learns it in a few minutes of SFT but makes carry/borrow mistakes for a long time,
+which leaves room for RL to improve it.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+__all__ = ["DATA_SOURCE", "make_problem", "make_rows", "reference_response", "write_task_files"]
+
+DATA_SOURCE = "or1-tiny-arith"
+
+
+def make_problem(rng: random.Random) -> tuple[int, int, int]:
+    """Three two-digit numbers a, b, c with a + b - c >= 0."""
+    a, b = rng.randint(10, 99), rng.randint(10, 99)
+    c = rng.randint(10, min(99, a + b))
+    return a, b, c
+
+
+def reference_response(a: int, b: int, c: int) -> str:
+    """The reference completion after the generation prompt (which already opened `<think>`)."""
+    s = a + b
+    return f"{a}+{b}={s}\n{s}-{c}={s - c}\n</think>\n\\boxed{{{s - c}}}"
+
+
+def _row(a: int, b: int, c: int, index: int, split: str) -> dict:
+    return {
+        "data_source": DATA_SOURCE,
+        "prompt": [{"role": "user", "content": f"{a}+{b}-{c}"}],
+        "ability": "math",
+        "reward_model": {"style": "rule", "ground_truth": str(a + b - c)},
+        "extra_info": {"index": index, "split": split, "reference": reference_response(a, b, c)},
+    }
+
+
+def make_rows(n: int, seed: int, split: str, exclude: set[str] | None = None) -> list[dict]:
+    """`n` distinct problems as schema rows; questions in `exclude` are skipped (keeps splits disjoint)."""
+    rng = random.Random(f"{seed}-{split}")
+    seen = set(exclude or ())
+    rows: list[dict] = []
+    while len(rows) < n:
+        a, b, c = make_problem(rng)
+        question = f"{a}+{b}-{c}"
+        if question in seen:
+            continue
+        seen.add(question)
+        rows.append(_row(a, b, c, len(rows), split))
+    return rows
+
+
+def write_task_files(out_dir: str | Path, n_train: int, n_test: int, seed: int = 0) -> dict[str, Path]:
+    """Write disjoint `train.parquet` and `test.parquet` splits; returns their paths by split name."""
+    from or1.data.schema import write_rows
+
+    out = Path(out_dir)
+    train = make_rows(n_train, seed, "train")
+    test = make_rows(n_test, seed, "test", exclude={r["prompt"][0]["content"] for r in train})
+    paths = {"train": out / "train.parquet", "test": out / "test.parquet"}
+    write_rows(train, paths["train"])
+    write_rows(test, paths["test"])
+    return paths

@@ -1,0 +1,125 @@
+"""Rollouts for one training step: sample groups, score them, keep informative ones, refill (DESIGN.md §1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+from transformers import PreTrainedTokenizerBase
+
+from or1.algo.filtering import informative_groups
+from or1.algo.stages import Stage
+from or1.data.sampler import PromptSampler
+from or1.data.schema import Problem
+from or1.eval.sample import decode_responses
+from or1.rewards.registry import RewardRegistry, ScoreRequest
+from or1.rollout.types import RolloutEngine, SamplingParams
+
+__all__ = ["StepBatch", "collect_groups"]
+
+
+@dataclass
+class StepBatch:
+    """The N = P·G responses a policy update trains on, groups contiguous.
+
+    Shapes: response_ids/resp_mask/old_logp (N, T); truncated, rewards (N,). `prompts` has N entries.
+    """
+
+    prompts: list[list[int]]
+    response_ids: Tensor
+    resp_mask: Tensor
+    old_logp: Tensor
+    truncated: Tensor
+    rewards: Tensor
+    group_size: int
+
+    @property
+    def num_groups(self) -> int:
+        return self.rewards.numel() // self.group_size
+
+    def groups(self, idx: list[int]) -> StepBatch:
+        """The sub-batch of the given groups (whole groups only)."""
+        g = self.group_size
+        rows = [i * g + j for i in idx for j in range(g)]
+        t = torch.tensor(rows, dtype=torch.long)
+        return StepBatch([self.prompts[r] for r in rows], self.response_ids[t], self.resp_mask[t],
+                         self.old_logp[t], self.truncated[t], self.rewards[t], g)
+
+
+def _cat(batches: list[StepBatch]) -> StepBatch:
+    width = max(b.response_ids.shape[1] for b in batches)
+
+    def pad(x: Tensor, v: float | int | bool) -> Tensor:
+        return torch.nn.functional.pad(x, (0, width - x.shape[1]), value=v)
+
+    return StepBatch(
+        [p for b in batches for p in b.prompts],
+        torch.cat([pad(b.response_ids, 0) for b in batches]),
+        torch.cat([pad(b.resp_mask, False) for b in batches]),
+        torch.cat([pad(b.old_logp, 0.0) for b in batches]),
+        torch.cat([b.truncated for b in batches]),
+        torch.cat([b.rewards for b in batches]),
+        batches[0].group_size,
+    )
+
+
+def collect_groups(
+    engine: RolloutEngine,
+    tokenizer: PreTrainedTokenizerBase,
+    registry: RewardRegistry,
+    problems: list[Problem],
+    prompt_ids: list[list[int]],
+    sampler: PromptSampler,
+    stage: Stage,
+    *,
+    top_p: float,
+    seed: int,
+    online_filter: bool,
+    max_refills: int,
+) -> tuple[StepBatch | None, dict[str, float]]:
+    """Sample `stage.batch_size` prompts × G responses, score, and keep informative groups.
+
+    With `online_filter`, groups whose rewards are all equal are dropped and more prompts are sampled
+    (up to `max_refills` extra batches, DAPO-style dynamic sampling) until `batch_size` groups are kept;
+    the surplus is trimmed in whole groups. The original dropped without refilling and could split a group.
+    Try t samples with seed `seed + t`, so a step's rollouts depend only on (seed, step, model).
+
+    Returns:
+        (batch of at most `batch_size` groups, or None when no group was informative; stats of the first
+        try's rollouts, which measure the current policy).
+    """
+    params = SamplingParams(n=stage.group_size, temperature=stage.temperature, top_p=top_p,
+                            max_tokens=stage.max_response_length)
+    kept: list[StepBatch] = []
+    n_kept, stats = 0, {}
+    for attempt in range(1 + (max_refills if online_filter else 0)):
+        idx = sampler.next(stage.batch_size)
+        rb = engine.generate([prompt_ids[i] for i in idx], params, seed=seed + attempt)
+        texts = decode_responses(tokenizer, rb.response_ids, rb.resp_mask)
+        reqs = [ScoreRequest(t, problems[i].ability, problems[i].data_source, problems[i].ground_truth)
+                for t, i in zip(texts, (i for i in idx for _ in range(stage.group_size)), strict=True)]
+        results = registry.score(reqs)
+        rewards = torch.tensor([r.reward for r in results], dtype=torch.float32)  # (N,)
+        batch = StepBatch([prompt_ids[i] for i in idx for _ in range(stage.group_size)], rb.response_ids,
+                          rb.resp_mask, rb.old_logp, rb.truncated, rewards, stage.group_size)
+        useful = informative_groups(rewards, stage.group_size) if online_filter else \
+            torch.ones(len(idx), dtype=torch.bool)
+        if attempt == 0:
+            stats = {
+                "reward/mean": rewards.mean().item(),
+                "rollout/len_mean": rb.lengths.float().mean().item(),
+                "rollout/len_max": rb.lengths.max().item(),
+                "rollout/truncated_frac": rb.truncated.float().mean().item(),
+                "reward/timeouts": float(sum(r.status == "timeout" for r in results)),
+                "filter/kept_frac": useful.float().mean().item(),
+            }
+        take = useful.nonzero().flatten().tolist()[: stage.batch_size - n_kept]
+        if take:
+            kept.append(batch.groups(take))
+            n_kept += len(take)
+        if n_kept >= stage.batch_size:
+            break
+    stats["filter/tries"] = float(attempt + 1)
+    stats["filter/groups"] = float(n_kept)
+    return (_cat(kept) if kept else None), stats

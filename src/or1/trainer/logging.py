@@ -1,0 +1,69 @@
+"""Metrics: one flat dict per step, written to metrics.jsonl and TensorBoard (STYLE.md "Logging").
+
+Every key the trainer logs, with its meaning:
+  reward/mean            mean reward of the step's first rollout batch (the policy's training accuracy)
+  reward/timeouts        verifications that hit their time limit in that batch
+  filter/kept_frac       fraction of sampled groups that were informative (not all-0 / all-1)
+  filter/tries           rollout batches sampled this step (1 + refills)
+  filter/groups          groups the update trained on
+  rollout/len_mean, rollout/len_max, rollout/truncated_frac   response lengths (tokens) and truncation
+  entropy/estimate       H_est = -mean log π_old over the batch (what the controller sees)
+  entropy/policy         token entropy of π_θ during the update
+  entropy/coef           α applied this step (0 when inactive); entropy/alpha: controller α after update
+  loss/policy, loss/entropy_bonus, clip/frac, ratio/mean, grad/norm, update/steps
+  stage/index, stage/max_response_length
+  perf/step_s, perf/rollout_s, perf/update_s, perf/tokens_per_s   wall-clock timings (not reproducible)
+  val/<data_source>/acc@t<τ>   validation Avg@n at temperature τ
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+__all__ = ["MetricsLog", "read_metrics"]
+
+
+class MetricsLog:
+    """Appends `{"step": s, **metrics}` lines to metrics.jsonl and scalars to TensorBoard.
+
+    On resume from step s, lines after s are dropped (rewritten atomically) and TensorBoard purges its
+    later events, so the logs of a resumed run equal those of an uninterrupted one.
+    """
+
+    def __init__(self, out_dir: Path, resume_step: int | None = None, tensorboard: bool = True) -> None:
+        self.path = out_dir / "metrics.jsonl"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        if resume_step is not None and self.path.exists():
+            keep = [r for r in read_metrics(self.path) if r["step"] <= resume_step]
+            tmp = self.path.with_suffix(".jsonl.tmp")
+            tmp.write_text("".join(json.dumps(r) + "\n" for r in keep))
+            os.replace(tmp, self.path)
+        elif resume_step is None and self.path.exists():
+            self.path.unlink()
+        self._file = self.path.open("a")
+        self._tb: Any = None
+        if tensorboard:
+            from torch.utils.tensorboard import SummaryWriter
+
+            purge = None if resume_step is None else resume_step + 1
+            self._tb = SummaryWriter(str(out_dir / "tensorboard"), purge_step=purge)
+
+    def log(self, step: int, metrics: dict[str, float]) -> None:
+        self._file.write(json.dumps({"step": step, **metrics}) + "\n")
+        self._file.flush()
+        if self._tb is not None:
+            for k, v in metrics.items():
+                self._tb.add_scalar(k, v, step)
+
+    def close(self) -> None:
+        self._file.close()
+        if self._tb is not None:
+            self._tb.close()
+
+
+def read_metrics(path: str | Path) -> list[dict[str, Any]]:
+    """All rows of a metrics.jsonl file."""
+    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]

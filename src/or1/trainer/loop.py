@@ -1,0 +1,211 @@
+"""The MAGIC training loop: all stages of the schedule in one run (DESIGN.md §1).
+
+`setup` builds everything (and rejects bad input before any step runs); `train` is the loop; `train_step`
+is one recipe step as a list of named calls.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from or1.algo.entropy import AdaptiveEntropyController, estimate_entropy
+from or1.algo.filtering import offline_keep
+from or1.algo.stages import Stage, StageSchedule
+from or1.config import TrainConfig
+from or1.config_load import dump_config, fingerprint
+from or1.data.sampler import PromptSampler
+from or1.data.schema import Problem
+from or1.eval.metrics import avg_at_k
+from or1.eval.sample import sample_and_score
+from or1.rewards.registry import RewardRegistry
+from or1.rollout.types import RolloutEngine, SamplingParams
+from or1.trainer.checkpoint import CheckpointError, latest_checkpoint, load_checkpoint, save_checkpoint
+from or1.trainer.collect import collect_groups
+from or1.trainer.logging import MetricsLog
+from or1.trainer.setup import build_engine, build_optimizer, build_policy, build_scorer, load_data
+from or1.trainer.state import TrainState
+from or1.trainer.update import policy_update, recompute_old_logp
+
+__all__ = ["Run", "setup", "train", "train_step"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Run:
+    """Everything a run holds between steps."""
+
+    cfg: TrainConfig
+    out: Path
+    model: PreTrainedModel
+    tokenizer: PreTrainedTokenizerBase
+    optimizer: torch.optim.Optimizer
+    engine: RolloutEngine
+    scorer: RewardRegistry
+    problems: list[Problem]
+    prompt_ids: list[list[int]]
+    val_problems: list[Problem]
+    schedule: StageSchedule
+    state: TrainState
+    metrics: MetricsLog
+
+
+def setup(cfg: TrainConfig, resume: bool = False) -> Run:
+    """Build the run; with `resume`, continue from the newest checkpoint in `out_dir` if there is one.
+
+    Raises:
+        CheckpointError: `out_dir` holds checkpoints but `resume` is off, or the checkpoint's config differs.
+        DataError / ConfigError / FileNotFoundError: bad data files or model path.
+    """
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    out = Path(cfg.out_dir)
+    ckpt = latest_checkpoint(out / "checkpoints")
+    if ckpt is not None and not resume:
+        raise CheckpointError(f"{out} already holds checkpoints (newest {ckpt.name}): pass --resume to continue "
+                              "the run, or choose another out_dir")
+    fp = fingerprint(cfg)
+    saved = load_checkpoint(ckpt, fp) if ckpt is not None else None  # checks the config before any work
+    torch.manual_seed(cfg.seed)
+    model, tok = build_policy(cfg.model, cfg.seed, path=ckpt / "model" if ckpt else None)
+    problems, prompt_ids = load_data(cfg.data.train_files, tok, cfg.data.max_prompt_length)
+    val_problems = load_data(cfg.data.val_files, tok, cfg.data.max_prompt_length)[0] if cfg.data.val_files else []
+    if cfg.validation.max_problems:
+        val_problems = val_problems[: cfg.validation.max_problems]
+    e = cfg.entropy
+    controller = AdaptiveEntropyController(e.target, e.delta, e.coef_max, e.coef if e.adaptive else 0.0)
+    state = TrainState(PromptSampler(len(problems), cfg.seed, cfg.data.shuffle), controller, fp)
+    optimizer = build_optimizer(model, cfg.algo)
+    if saved is not None:
+        state.load_state_dict(saved[0])
+        optimizer.load_state_dict(saved[1])
+        log.info("resuming from %s at step %d", ckpt, state.step)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.yaml").write_text(dump_config(cfg))
+    log.info("config:\n%s", dump_config(cfg))
+    return Run(cfg, out, model, tok, optimizer, build_engine(cfg.rollout, model, tok), build_scorer(cfg.reward),
+               problems, prompt_ids, val_problems, StageSchedule(cfg.stages), state,
+               MetricsLog(out, resume_step=state.step if saved else None))
+
+
+def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path:
+    """Run every stage of the schedule; returns the final checkpoint directory."""
+    run = setup(cfg, resume)
+    total = run.schedule.total_steps
+    ckpt = run.out / "checkpoints" / f"step_{run.state.step:06d}"
+    try:
+        if run.state.step == 0 and cfg.validation.every:
+            run.metrics.log(0, validate(run, 0))
+        with _progress(progress) as bar:
+            task = bar.add_task("train", total=total, completed=run.state.step, info="")
+            while run.state.step < total:
+                stage = run.schedule.at(run.state.step)
+                maybe_offline_filter(run, stage)
+                metrics = train_step(run, stage)
+                run.state.step += 1
+                step = run.state.step
+                if cfg.validation.every and (step % cfg.validation.every == 0 or step == total):
+                    metrics.update(validate(run, step))
+                run.metrics.log(step, metrics)
+                if step % cfg.checkpoint_every == 0 or step == total:
+                    ckpt = save_checkpoint(run.out / "checkpoints", step, run.model, run.tokenizer, run.optimizer,
+                                           run.state.state_dict(), dump_config(cfg), cfg.keep_checkpoints)
+                bar.update(task, completed=step, info=_summary(stage, metrics))
+    finally:
+        run.metrics.close()
+        run.scorer.close()
+    return ckpt
+
+
+def train_step(run: Run, stage: Stage) -> dict[str, float]:
+    """One recipe step: rollouts → rewards → informative groups → advantages → PPO-clip updates → α update."""
+    cfg, state, t0 = run.cfg, run.state, time.perf_counter()
+    batch, metrics = collect_groups(
+        run.engine, run.tokenizer, run.scorer, run.problems, run.prompt_ids, state.sampler, stage,
+        top_p=cfg.rollout.top_p, seed=_seed(cfg.seed, state.step, 0), online_filter=cfg.filter.online,
+        max_refills=cfg.filter.max_refills)
+    t1 = time.perf_counter()
+    h_est = 0.0
+    if batch is not None:
+        if cfg.algo.recompute_old_logp:
+            batch.old_logp = recompute_old_logp(run.model, batch, stage.temperature, run.tokenizer.pad_token_id,
+                                                cfg.algo.micro_batch_size)
+        h_est = estimate_entropy(batch.old_logp, batch.resp_mask)
+        coef = _entropy_coef(cfg, state.controller, h_est)
+        metrics |= policy_update(run.model, run.optimizer, batch, mini_batch_groups=stage.mini_batch_size,
+                                 algo=cfg.algo, temperature=stage.temperature, entropy_coef=coef,
+                                 pad_id=run.tokenizer.pad_token_id)
+        metrics["entropy/coef"] = coef
+        if cfg.entropy.adaptive:
+            state.controller.update(h_est)
+        run.engine.sync_weights()
+    t2 = time.perf_counter()
+    n_tok = float(batch.resp_mask.sum()) if batch is not None else 0.0
+    metrics |= {"entropy/estimate": h_est, "entropy/alpha": state.controller.coef, "stage/index": stage.index,
+                "stage/max_response_length": stage.max_response_length, "perf/rollout_s": t1 - t0,
+                "perf/update_s": t2 - t1, "perf/step_s": t2 - t0, "perf/tokens_per_s": n_tok / max(t2 - t0, 1e-9)}
+    return metrics
+
+
+def maybe_offline_filter(run: Run, stage: Stage) -> None:
+    """At the start of each stage after the first: drop prompts the policy solves in every sample."""
+    cfg, state = run.cfg, run.state
+    if stage.index <= state.filtered_stage:
+        return
+    state.filtered_stage = stage.index
+    if not cfg.filter.offline:
+        return
+    n = cfg.filter.offline_samples
+    active = state.sampler.active
+    params = SamplingParams(n=n, temperature=stage.temperature, top_p=cfg.rollout.top_p,
+                            max_tokens=stage.max_response_length)
+    samples = sample_and_score(run.engine, run.tokenizer, [run.problems[i] for i in active], run.scorer, params,
+                               seed=_seed(cfg.seed, state.step, 500))
+    passes = torch.tensor([sum(s.result.correct for s in group) for group in samples])
+    keep = offline_keep(passes, n, cfg.filter.offline_drop_unsolved)
+    state.sampler.set_active([i for i, k in zip(active, keep.tolist(), strict=True) if k])
+    log.info("stage %d offline filter: kept %d of %d prompts", stage.index, int(keep.sum()), len(active))
+
+
+def validate(run: Run, step: int) -> dict[str, float]:
+    """Avg@n on the validation rows at each validation temperature, per data source."""
+    v, out = run.cfg.validation, {}
+    max_tokens = v.max_response_length or run.schedule.at(min(step, run.schedule.total_steps - 1)).max_response_length
+    for j, temp in enumerate(v.temperatures):
+        params = SamplingParams(n=v.n, temperature=temp, top_p=run.cfg.rollout.top_p, max_tokens=max_tokens)
+        samples = sample_and_score(run.engine, run.tokenizer, run.val_problems, run.scorer, params,
+                                   seed=_seed(run.cfg.seed, step, 1000 + j))
+        by_source: dict[str, list[list[bool]]] = {}
+        for group in samples:
+            by_source.setdefault(group[0].problem.data_source, []).append([s.result.correct for s in group])
+        for src, correct in by_source.items():
+            out[f"val/{src}/acc@t{temp:g}"] = avg_at_k(correct)
+    return out
+
+
+def _entropy_coef(cfg: TrainConfig, controller: AdaptiveEntropyController, h_est: float) -> float:
+    if not cfg.entropy.adaptive:
+        return cfg.entropy.coef
+    return controller.coef if controller.is_active(h_est) else 0.0
+
+
+def _seed(base: int, step: int, salt: int) -> int:
+    """Seed of one sampling call: a function of (run seed, step, purpose) only, so resume is exact."""
+    return (base * 1_000_003 + step * 10_007 + salt) % (2**63)
+
+
+def _summary(stage: Stage, m: dict[str, float]) -> str:
+    return (f"stage {stage.index} | reward {m.get('reward/mean', 0):.2f} | kept {m.get('filter/kept_frac', 0):.2f}"
+            f" | H {m.get('entropy/estimate', 0):.3f} | α {m.get('entropy/alpha', 0):.4f}")
+
+
+def _progress(enabled: bool) -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeRemainingColumn(), TextColumn("{task.fields[info]}"), disable=not enabled)

@@ -1,0 +1,76 @@
+"""Building what a run needs: policy, tokenizer, optimiser, rollout engine, verifiers, data."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
+
+from or1.config import AlgoConfig, ModelConfig, RewardConfig, RolloutConfig
+from or1.data.schema import DataError, Problem, load_problems
+from or1.rewards.registry import RewardRegistry, default_registry
+from or1.rollout.prompts import encode_prompt, eos_token_ids
+from or1.rollout.types import RolloutEngine
+
+__all__ = ["build_engine", "build_optimizer", "build_policy", "build_scorer", "load_data"]
+
+log = logging.getLogger(__name__)
+
+
+def build_policy(cfg: ModelConfig, seed: int, path: str | Path | None = None
+                 ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """Load `path` (or `cfg.path`) as an HF causal LM and tokenizer, or build the tiny CPU model."""
+    path = path if path is not None else cfg.path
+    dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16}[cfg.dtype]
+    if path is None:
+        from or1.tiny.model import build_tiny_model
+        from or1.tiny.tokenizer import build_tokenizer
+
+        tok = build_tokenizer()
+        model = build_tiny_model(tok, hidden_size=cfg.hidden_size, num_layers=cfg.num_layers,
+                                 num_heads=cfg.num_heads, num_kv_heads=cfg.num_kv_heads,
+                                 intermediate_size=cfg.intermediate_size, seed=seed)
+        return model.to(dtype), tok
+    if not (Path(path) / "config.json").is_file():
+        raise FileNotFoundError(f"model.path={path} is not a model directory (no config.json)")
+    tok = AutoTokenizer.from_pretrained(path, padding_side="left")
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+    return model, tok
+
+
+def build_optimizer(model: PreTrainedModel, algo: AlgoConfig) -> torch.optim.Optimizer:
+    """AdamW with the paper's constant learning rate and weight decay."""
+    return torch.optim.AdamW(model.parameters(), lr=algo.lr, weight_decay=algo.weight_decay)
+
+
+def build_engine(cfg: RolloutConfig, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> RolloutEngine:
+    """The rollout engine named by `rollout.engine`."""
+    from or1.rollout.hf_engine import HFEngine
+
+    return HFEngine(model, eos_token_ids(tokenizer), tokenizer.pad_token_id, max_batch=cfg.max_batch)
+
+
+def build_scorer(cfg: RewardConfig) -> RewardRegistry:
+    return default_registry(cfg.workers, cfg.math_timeout_s, cfg.code_time_limit_s)
+
+
+def load_data(files: tuple[str, ...], tokenizer: PreTrainedTokenizerBase, max_prompt_length: int,
+              ) -> tuple[list[Problem], list[list[int]]]:
+    """Problems of all files and their encoded prompts; prompts over `max_prompt_length` are dropped."""
+    problems, ids = [], []
+    dropped = 0
+    for f in files:
+        for p in load_problems(f):
+            enc = encode_prompt(tokenizer, p.prompt)
+            if len(enc) > max_prompt_length:
+                dropped += 1
+                continue
+            problems.append(p)
+            ids.append(enc)
+    if dropped:
+        log.warning("dropped %d prompts longer than data.max_prompt_length=%d tokens", dropped, max_prompt_length)
+    if not problems:
+        raise DataError(f"no usable rows in {', '.join(files)}")
+    return problems, ids
