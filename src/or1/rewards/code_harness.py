@@ -194,10 +194,8 @@ class Runner:
         for i, args_data in enumerate(self.job["inputs"]):
             status, err, payload = "ok", "", b""
             try:
-                if isinstance(cls, type) and hasattr(cls, fn_name):
-                    fn = getattr(cls(), fn_name)
-                else:
-                    fn = namespace[fn_name]
+                is_method = isinstance(cls, type) and hasattr(cls, fn_name)
+                fn = getattr(cls(), fn_name) if is_method else namespace[fn_name]
                 # Decoded per test: a program that mutates its arguments cannot affect the next test.
                 result = fn(*marshal.loads(args_data))
                 status = "serialising"

@@ -89,7 +89,7 @@ def setup(cfg: TrainConfig, resume: bool = False) -> Run:
         log.info("resuming from %s at step %d", ckpt, state.step)
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.yaml").write_text(dump_config(cfg))
-    log.info("config:\n%s", dump_config(cfg))
+    log.debug("config:\n%s", dump_config(cfg))
     return Run(cfg, out, model, tok, optimizer, build_engine(cfg.rollout, model, tok), build_scorer(cfg.reward),
                problems, prompt_ids, val_problems, StageSchedule(cfg.stages), state,
                MetricsLog(out, resume_step=state.step if saved else None))
@@ -132,7 +132,6 @@ def train_step(run: Run, stage: Stage) -> dict[str, float]:
         top_p=cfg.rollout.top_p, seed=_seed(cfg.seed, state.step, 0), online_filter=cfg.filter.online,
         max_refills=cfg.filter.max_refills)
     t1 = time.perf_counter()
-    h_est = 0.0
     if batch is not None:
         if cfg.algo.recompute_old_logp:
             batch.old_logp = recompute_old_logp(run.model, batch, stage.temperature, run.tokenizer.pad_token_id,
@@ -142,13 +141,13 @@ def train_step(run: Run, stage: Stage) -> dict[str, float]:
         metrics |= policy_update(run.model, run.optimizer, batch, mini_batch_groups=stage.mini_batch_size,
                                  algo=cfg.algo, temperature=stage.temperature, entropy_coef=coef,
                                  pad_id=run.tokenizer.pad_token_id)
-        metrics["entropy/coef"] = coef
         if cfg.entropy.adaptive:
             state.controller.update(h_est)
+        metrics |= {"entropy/coef": coef, "entropy/estimate": h_est}
         run.engine.sync_weights()
     t2 = time.perf_counter()
     n_tok = float(batch.resp_mask.sum()) if batch is not None else 0.0
-    metrics |= {"entropy/estimate": h_est, "entropy/alpha": state.controller.coef, "stage/index": stage.index,
+    metrics |= {"entropy/alpha": state.controller.coef, "stage/index": stage.index,
                 "stage/max_response_length": stage.max_response_length, "perf/rollout_s": t1 - t0,
                 "perf/update_s": t2 - t1, "perf/step_s": t2 - t0, "perf/tokens_per_s": n_tok / max(t2 - t0, 1e-9)}
     return metrics

@@ -1,0 +1,131 @@
+"""`or1` command line: parses arguments and calls one library function per subcommand."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+
+__all__ = ["main"]
+
+EPILOG = "Run `or1 COMMAND --help` for a command's options. DESIGN: https://arxiv.org/abs/2505.22312 (Skywork-OR1)."
+
+
+def _train(a: argparse.Namespace) -> int:
+    from or1.config_load import load_config
+    from or1.trainer.loop import train
+
+    ckpt = train(load_config(a.config, a.overrides), resume=a.resume, progress=not a.no_progress)
+    print(f"final checkpoint: {ckpt}")
+    return 0
+
+
+def _export(a: argparse.Namespace) -> int:
+    from or1.trainer.export import export_hf
+
+    print(f"exported to {export_hf(a.checkpoint, a.out)}")
+    return 0
+
+
+def _demo(a: argparse.Namespace) -> int:
+    from or1.demo.run import run_demo
+
+    report = run_demo(a.out, quick=a.quick, seed=a.seed, progress=not a.no_progress)
+    print(f"report: {report}")
+    return 0
+
+
+def _verify(a: argparse.Namespace) -> int:
+    if a.family == "math":
+        from or1.rewards.math_jsonl import verify_jsonl as verify_math
+
+        return verify_math(a.file, workers=a.workers, timeout_s=a.timeout or 5.0)
+    from or1.rewards.code_jsonl import verify_jsonl as verify_code
+
+    return verify_code(a.file, workers=a.workers, time_limit_s=a.timeout or 6.0)
+
+
+def _config(a: argparse.Namespace) -> int:
+    from or1.config_load import dump_config, load_config
+
+    cfg = load_config(a.config, a.overrides)
+    print(dump_config(cfg) if a.action == "show" else f"{a.config}: valid")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="or1", epilog=EPILOG,
+        description="Skywork-OR1 reinforcement learning (GRPO + MAGIC) for math and code reasoning: "
+                    "train, export, verify, and a CPU demo of the whole recipe.")
+    p.add_argument("--debug", action="store_true", help="show full tracebacks and debug logs")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    t = sub.add_parser("train", help="run every stage of a training config",
+                       description="Run the MAGIC recipe: all stages of CONFIG in one run, checkpointing to "
+                                   "out_dir/checkpoints. Overrides look like algo.lr=2e-4 or stages.0.steps=10.")
+    t.add_argument("config", help="YAML training config (see configs/)")
+    t.add_argument("overrides", nargs="*", help="key.sub=value overrides of config entries")
+    t.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in out_dir")
+    t.add_argument("--no-progress", action="store_true", help="no progress bar")
+    t.set_defaults(fn=_train)
+
+    e = sub.add_parser("export", help="export a checkpoint as a Hugging Face model directory",
+                       description="Copy a checkpoint's model and tokenizer into OUT, loadable with "
+                                   "transformers' AutoModelForCausalLM / AutoTokenizer.")
+    e.add_argument("checkpoint", help="a checkpoint directory, or a run's out_dir (its newest checkpoint)")
+    e.add_argument("out", help="new directory to write")
+    e.set_defaults(fn=_export)
+
+    d = sub.add_parser("demo", help="the whole recipe on a laptop CPU in minutes",
+                       description="Tiny Qwen2 model + synthetic arithmetic task: SFT warm start, multi-stage "
+                                   "GRPO with MAGIC, held-out Avg@K before and after, and a markdown + PNG report.")
+    d.add_argument("--out", default="runs/demo", help="output folder (default: runs/demo)")
+    d.add_argument("--quick", action="store_true", help="a much shorter run, to check that everything works")
+    d.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    d.add_argument("--no-progress", action="store_true", help="no progress bars")
+    d.set_defaults(fn=_demo)
+
+    v = sub.add_parser("verify", help="score answers or programs from a JSONL file",
+                       description="Math: rows {prediction, gold, mode?}; code: rows {program|response, "
+                                   "ground_truth, time_limit_s?}. Prints one JSON line per row, in order.")
+    v.add_argument("family", choices=["math", "code"], help="which verifier")
+    v.add_argument("file", help="JSONL file, or - for standard input")
+    v.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
+    v.add_argument("--timeout", type=float, default=None,
+                   help="seconds per verification (math, default 5) or per test (code, default 6)")
+    v.set_defaults(fn=_verify)
+
+    c = sub.add_parser("config", help="show or validate a training config",
+                       description="`show` prints the resolved config with every default; `validate` checks it.")
+    c.add_argument("action", choices=["show", "validate"])
+    c.add_argument("config", help="YAML training config")
+    c.add_argument("overrides", nargs="*", help="key.sub=value overrides")
+    c.set_defaults(fn=_config)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `or1` console script; returns the exit code (0 ok, 1 failure, 2 bad usage)."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    fn: Callable[[argparse.Namespace], int] = args.fn
+    try:
+        return fn(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # one readable line; the traceback with --debug
+        if args.debug:
+            raise
+        print(f"or1 {args.command}: error: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

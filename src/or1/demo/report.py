@@ -1,0 +1,116 @@
+"""The demo's report: a markdown page and PNG plots of training and of accuracy before/after RL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from or1.config import TrainConfig
+from or1.trainer.logging import read_metrics
+
+__all__ = ["plot_training", "write_report"]
+
+PANELS = (("reward/mean", "training reward (accuracy of rollouts)"), ("entropy/estimate", "entropy H_est"),
+          ("entropy/alpha", "entropy coefficient α"), ("filter/kept_frac", "kept-group fraction"),
+          ("rollout/len_mean", "response length (tokens)"), ("val", "validation Avg@n"))
+
+
+def plot_training(rows: list[dict[str, Any]], sft_losses: list[float], path: Path) -> Path:
+    """Six panels of per-step RL metrics plus validation accuracy; the SFT loss goes in an inset title."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 3, figsize=(13, 7))
+    for ax, (key, title) in zip(axes.flat, PANELS, strict=True):
+        if key == "val":
+            for vk in sorted({k for r in rows for k in r if k.startswith("val/")}):
+                pts = [(r["step"], r[vk]) for r in rows if vk in r]
+                ax.plot(*zip(*pts, strict=True), marker="o", label=vk.split("/")[-1])
+            ax.legend(fontsize=8)
+        else:
+            pts = [(r["step"], r[key]) for r in rows if key in r]
+            if pts:
+                ax.plot(*zip(*pts, strict=True))
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("RL step")
+        ax.grid(alpha=0.3)
+    fig.suptitle(f"or1 demo: GRPO + MAGIC on the tiny model (SFT warm start: {len(sft_losses)} steps, "
+                 f"final SFT loss {sft_losses[-1]:.3f})" if sft_losses else "or1 demo")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_accuracy(summary: dict[str, Any], path: Path) -> Path:
+    """Bars of held-out Avg@K before and after RL with 95% bootstrap intervals, per temperature."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    width = 0.38
+    for j, (name, res) in enumerate((("SFT start", summary["before"]), ("after RL", summary["after"]))):
+        xs = [i + (j - 0.5) * width for i in range(len(res))]
+        ys = [100 * r["avg"] for r in res]
+        err = [[100 * (r["avg"] - r["ci_low"]) for r in res], [100 * (r["ci_high"] - r["avg"]) for r in res]]
+        ax.bar(xs, ys, width, yerr=err, capsize=4, label=name)
+    ax.set_xticks(range(len(summary["before"])), [f"τ = {r['temperature']:g}" for r in summary["before"]])
+    ax.set_ylabel(f"held-out Avg@{summary['before'][0]['k']} (%)")
+    ax.set_ylim(0, 100)
+    ax.legend()
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _pct(r: dict[str, Any]) -> str:
+    return f"{100 * r['avg']:.1f} [{100 * r['ci_low']:.1f}, {100 * r['ci_high']:.1f}]"
+
+
+def _table(summary: dict[str, Any]) -> list[str]:
+    lines = ["| τ | SFT start Avg@K [95% CI] | after RL Avg@K [95% CI] | change (points) | pass@K before → after |",
+             "|---|---|---|---|---|"]
+    for b, a in zip(summary["before"], summary["after"], strict=True):
+        change = 100 * (a["avg"] - b["avg"])
+        passes = f"{100 * b['pass_at_k']:.1f} → {100 * a['pass_at_k']:.1f}"
+        lines.append(f"| {b['temperature']:g} | {_pct(b)} | {_pct(a)} | {change:+.1f} | {passes} |")
+    return lines
+
+
+def write_report(out: Path, cfg: TrainConfig, summary: dict[str, Any], sft_losses: list[float]) -> Path:
+    """Write report.md, training.png and accuracy.png into `out`; returns the report path."""
+    rows = read_metrics(Path(cfg.out_dir) / "metrics.jsonl")
+    plot_training(rows, sft_losses, out / "training.png")
+    plot_accuracy(summary, out / "accuracy.png")
+    b = summary["before"][0]
+    stages = "; ".join(f"stage {i}: {s.steps} steps, {s.max_response_length} tokens, {s.batch_size} prompts × "
+                       f"{s.group_size}" for i, s in enumerate(cfg.stages))
+    secs = summary["seconds"]
+    text = [
+        "# or1 demo report", "",
+        f"Tiny Qwen2 policy on `a+b-c` (two-digit numbers). Held-out test set: {b['problems']} problems, "
+        f"K = {b['k']} samples each, at most {summary['eval_max_tokens']} response tokens.",
+        "", "## Held-out accuracy", "", *_table(summary), "", "![accuracy](accuracy.png)", "",
+        "## Training", "",
+        f"- SFT warm start: {summary['sft']['steps']} steps, greedy dev accuracy "
+        f"{100 * summary['sft']['checks'][-1]['dev_greedy_acc']:.1f}% ("
+        + ("stopped at the target of" if summary["sft"]["reached_target"] else "step cap reached before the target of")
+        + f" {100 * summary['sft']['target']:.0f}%).",
+        f"- RL: {stages}; lr {cfg.algo.lr:g}, ε {cfg.algo.clip_low:g}/{cfg.algo.clip_high:g}, adaptive entropy "
+        f"target {cfg.entropy.target:g}, online filter {'on' if cfg.filter.online else 'off'}, offline filter "
+        f"{'on' if cfg.filter.offline else 'off'}.",
+        f"- Wall clock: SFT {secs['sft']:.0f} s, RL with evaluations {secs['rl']:.0f} s, total {secs['total']:.0f} s.",
+        f"- Metrics per step: `{Path(cfg.out_dir) / 'metrics.jsonl'}` and TensorBoard "
+        f"(`tensorboard --logdir {Path(cfg.out_dir) / 'tensorboard'}`).",
+        f"- Final checkpoint: `{summary['final_checkpoint']}` (export with `or1 export`).", "",
+        "![training](training.png)", "",
+    ]
+    path = out / "report.md"
+    path.write_text("\n".join(text))
+    return path
