@@ -16,10 +16,10 @@ __all__ = ["DATA_SOURCE", "make_problem", "make_rows", "reference_response", "wr
 DATA_SOURCE = "or1-tiny-arith"
 
 
-def make_problem(rng: random.Random) -> tuple[int, int, int]:
-    """Three two-digit numbers a, b, c with a + b - c >= 0."""
-    a, b = rng.randint(10, 99), rng.randint(10, 99)
-    c = rng.randint(10, min(99, a + b))
+def make_problem(rng: random.Random, low: int = 10, high: int = 99) -> tuple[int, int, int]:
+    """Three numbers in [low, high] with a + b - c >= 0 (two-digit by default; 1..9 is an easy variant)."""
+    a, b = rng.randint(low, high), rng.randint(low, high)
+    c = rng.randint(low, min(high, a + b))
     return a, b, c
 
 
@@ -39,13 +39,21 @@ def _row(a: int, b: int, c: int, index: int, split: str) -> dict:
     }
 
 
-def make_rows(n: int, seed: int, split: str, exclude: set[str] | None = None) -> list[dict]:
-    """`n` distinct problems as schema rows; questions in `exclude` are skipped (keeps splits disjoint)."""
+def make_rows(n: int, seed: int, split: str, exclude: set[str] | None = None, low: int = 10,
+              high: int = 99) -> list[dict]:
+    """`n` distinct problems as schema rows; questions in `exclude` are skipped (keeps splits disjoint).
+
+    Raises:
+        ValueError: fewer than `n` distinct problems exist in [low, high] outside `exclude`.
+    """
+    space = sum(min(high, a + b) - low + 1 for a in range(low, high + 1) for b in range(low, high + 1))
+    if n > space - len(exclude or ()):
+        raise ValueError(f"only {space} distinct problems with numbers in [{low}, {high}], asked for {n}")
     rng = random.Random(f"{seed}-{split}")
     seen = set(exclude or ())
     rows: list[dict] = []
     while len(rows) < n:
-        a, b, c = make_problem(rng)
+        a, b, c = make_problem(rng, low, high)
         question = f"{a}+{b}-{c}"
         if question in seen:
             continue
@@ -54,13 +62,14 @@ def make_rows(n: int, seed: int, split: str, exclude: set[str] | None = None) ->
     return rows
 
 
-def write_task_files(out_dir: str | Path, n_train: int, n_test: int, seed: int = 0) -> dict[str, Path]:
+def write_task_files(out_dir: str | Path, n_train: int, n_test: int, seed: int = 0, low: int = 10,
+                     high: int = 99) -> dict[str, Path]:
     """Write disjoint `train.parquet` and `test.parquet` splits; returns their paths by split name."""
     from or1.data.schema import write_rows
 
     out = Path(out_dir)
-    train = make_rows(n_train, seed, "train")
-    test = make_rows(n_test, seed, "test", exclude={r["prompt"][0]["content"] for r in train})
+    train = make_rows(n_train, seed, "train", low=low, high=high)
+    test = make_rows(n_test, seed, "test", exclude={r["prompt"][0]["content"] for r in train}, low=low, high=high)
     paths = {"train": out / "train.parquet", "test": out / "test.parquet"}
     write_rows(train, paths["train"])
     write_rows(test, paths["test"])

@@ -1,0 +1,71 @@
+"""Shared fixtures: the tiny tokenizer and model, task files, and a briefly fine-tuned policy.
+
+Nothing is downloaded: models are built from configs, data is generated.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from or1.tiny.model import build_tiny_model
+from or1.tiny.task import write_task_files
+from or1.tiny.tokenizer import build_tokenizer
+
+# A smaller model than the demo's, so SFT on the easy task variant takes seconds.
+SMALL = {"hidden_size": 64, "num_layers": 2, "num_heads": 4, "num_kv_heads": 2, "intermediate_size": 256}
+
+
+@pytest.fixture(scope="session")
+def tokenizer():
+    return build_tokenizer()
+
+
+@pytest.fixture
+def tiny_model(tokenizer):
+    return build_tiny_model(tokenizer, **SMALL)
+
+
+@pytest.fixture(scope="session")
+def easy_task(tmp_path_factory) -> dict[str, Path]:
+    """Single-digit `a+b-c`: learnable in a few hundred SFT steps."""
+    return write_task_files(tmp_path_factory.mktemp("easy"), 300, 16, seed=0, low=1, high=9)
+
+
+@pytest.fixture(scope="session")
+def warm_model_dir(tmp_path_factory, easy_task) -> Path:
+    """An HF directory of the small model after 250 SFT steps: right on ~20% of easy problems, so RL
+    batches hold informative groups."""
+    from or1.data.schema import load_problems
+    from or1.trainer.sft import sft
+
+    tok = build_tokenizer()
+    model = build_tiny_model(tok, **SMALL)
+    sft(model, tok, load_problems(easy_task["train"]), steps=250, batch_size=32, lr=3e-3, warmup=20, seed=0)
+    out = tmp_path_factory.mktemp("warm") / "model"
+    model.save_pretrained(out)
+    tok.save_pretrained(out)
+    return out
+
+
+def write_config(path: Path, **sections) -> Path:
+    """A small training config as YAML; keyword arguments replace top-level sections."""
+    cfg = {
+        "seed": 0,
+        "out_dir": str(path.parent / "run"),
+        "model": {"path": None, **SMALL},
+        "data": {"train_files": [], "val_files": []},
+        "stages": [
+            {"steps": 2, "max_response_length": 24, "batch_size": 4, "mini_batch_size": 2, "group_size": 4},
+            {"steps": 2, "max_response_length": 28, "batch_size": 4, "mini_batch_size": 4, "group_size": 4},
+        ],
+        "algo": {"lr": 1e-3, "micro_batch_size": 8},
+        "validation": {"every": 0},
+        "reward": {"workers": 1},
+        "checkpoint_every": 2,
+    }
+    cfg.update(sections)
+    path.write_text(yaml.safe_dump(cfg))
+    return path

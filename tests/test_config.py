@@ -1,0 +1,76 @@
+"""Config loading: unknown keys with suggestions, type and range errors naming the key, overrides."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import write_config
+from or1.config import ConfigError
+from or1.config_load import dump_config, fingerprint, load_config
+
+
+@pytest.fixture
+def cfg_path(tmp_path):
+    return write_config(tmp_path / "c.yaml", data={"train_files": ["t.parquet"], "val_files": []})
+
+
+def test_loads_with_defaults_and_overrides(cfg_path):
+    cfg = load_config(cfg_path, ["algo.lr=2e-4", "stages.1.steps=7", "entropy.target=0.3"])
+    assert cfg.algo.lr == 2e-4  # YAML 1.1 reads "2e-4" as a string; the loader still takes it as a float
+    assert cfg.stages[1].steps == 7 and cfg.entropy.target == 0.3
+    assert cfg.algo.clip_low == 0.2 and cfg.entropy.coef_max == 0.005  # defaults from config.py
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    ("algo.lrr=1", "unknown config key 'algo.lrr'; did you mean 'algo.lr'?"),
+    ("entropy.targt=0.1", "did you mean 'entropy.target'?"),
+    ("stagez=[]", "unknown config key 'stagez'; did you mean 'stages'?"),
+    ("stages.0.mini_batch_size=3", "stages[0].mini_batch_size=3 must divide stages[0].batch_size=4"),
+    ("stages.0.group_size=1", "stages[0].group_size=1 must be >= 2"),
+    ("algo.lr=abc", "algo.lr must be a number, got 'abc'"),
+    ("algo.lr=-1", "algo.lr=-1.0 must be > 0"),
+    ("rollout.engine=foo", "rollout.engine='foo' is not one of"),
+    ("filter.online=maybe", "filter.online must be true or false"),
+    ("stages.5.steps=1", "is not an index of a 2-item list"),
+    ("validation.every=5", "validation.every > 0 needs data.val_files"),
+    ("entropy.coef=0.1", "entropy.coef=0.1 must be <= entropy.coef_max=0.005"),
+    ("noequals", "must look like key.sub=value"),
+])
+def test_bad_values_name_the_key(cfg_path, override, message):
+    with pytest.raises(ConfigError) as e:
+        load_config(cfg_path, [override])
+    assert message in str(e.value)
+    assert "\n" not in str(e.value)
+
+
+def test_missing_file_and_bad_yaml(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path / "nope.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("a: [1,\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(bad)
+    bad.write_text("- 1\n- 2\n")
+    with pytest.raises(ConfigError, match="top level must be a mapping"):
+        load_config(bad)
+
+
+def test_missing_required_section(tmp_path):
+    p = tmp_path / "c.yaml"
+    p.write_text("data: {train_files: [x.parquet]}\n")
+    with pytest.raises(ConfigError, match="missing required config key 'stages'"):
+        load_config(p)
+
+
+def test_dump_round_trips(cfg_path, tmp_path):
+    cfg = load_config(cfg_path, ["algo.clip_high=0.26"])
+    again = tmp_path / "again.yaml"
+    again.write_text(dump_config(cfg))
+    assert load_config(again) == cfg
+
+
+def test_fingerprint_ignores_bookkeeping_but_not_the_recipe(cfg_path):
+    base = fingerprint(load_config(cfg_path))
+    assert fingerprint(load_config(cfg_path, ["out_dir=elsewhere", "checkpoint_every=5"])) == base
+    assert fingerprint(load_config(cfg_path, ["algo.clip_high=0.3"])) != base
+    assert fingerprint(load_config(cfg_path, ["stages.0.steps=3"])) != base
