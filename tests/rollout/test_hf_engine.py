@@ -76,5 +76,5 @@ def test_top_p_keeps_the_nucleus():
     assert drawn == {0}  # 0.6 alone covers top_p 0.5
     drawn = {sample_next(logits, 1.0, 0.85, gen)[0].item() for _ in range(200)}
     assert drawn == {0, 1}
-    tok, lp = sample_next(logits, 1.0, 0.5, gen)
+    _, lp = sample_next(logits, 1.0, 0.5, gen)
     assert torch.allclose(lp, torch.log(torch.tensor([0.6])))  # logp of the full distribution
