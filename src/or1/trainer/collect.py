@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -64,6 +65,15 @@ def _cat(batches: list[StepBatch]) -> StepBatch:
     )
 
 
+def _refill_size(batch_size: int, n_kept: int, n_sampled: int) -> int:
+    """Prompts to sample next: the whole batch first, then enough for the missing groups at the kept rate
+    seen so far (with a 25% margin), never more than a batch."""
+    if n_sampled == 0:
+        return batch_size
+    rate = max(n_kept / n_sampled, 1.0 / batch_size)
+    return min(batch_size, math.ceil(1.25 * (batch_size - n_kept) / rate))
+
+
 def collect_groups(
     engine: RolloutEngine,
     tokenizer: PreTrainedTokenizerBase,
@@ -81,7 +91,8 @@ def collect_groups(
     """Sample `stage.batch_size` prompts × G responses, score, and keep informative groups.
 
     With `online_filter`, groups whose rewards are all equal are dropped and more prompts are sampled
-    (up to `max_refills` extra batches, DAPO-style dynamic sampling) until `batch_size` groups are kept;
+    (up to `max_refills` refills, DAPO-style dynamic sampling, each sized by the kept rate so far) until
+    `batch_size` groups are kept;
     the surplus is trimmed in whole groups. The original dropped without refilling and could split a group.
     Try t samples with seed `seed + t`, so a step's rollouts depend only on (seed, step, model).
 
@@ -92,9 +103,10 @@ def collect_groups(
     params = SamplingParams(n=stage.group_size, temperature=stage.temperature, top_p=top_p,
                             max_tokens=stage.max_response_length)
     kept: list[StepBatch] = []
-    n_kept, stats = 0, {}
+    n_kept, n_sampled, stats = 0, 0, {}
     for attempt in range(1 + (max_refills if online_filter else 0)):
-        idx = sampler.next(stage.batch_size)
+        idx = sampler.next(_refill_size(stage.batch_size, n_kept, n_sampled))
+        n_sampled += len(idx)
         rb = engine.generate([prompt_ids[i] for i in idx], params, seed=seed + attempt)
         texts = decode_responses(tokenizer, rb.response_ids, rb.resp_mask)
         reqs = [ScoreRequest(t, problems[i].ability, problems[i].data_source, problems[i].ground_truth)
