@@ -33,7 +33,7 @@ def test_layout_latest_and_retention(finished_run):
 
 
 def test_existing_run_needs_resume(finished_run):
-    with pytest.raises(CheckpointError, match="already holds checkpoints .* pass --resume"):
+    with pytest.raises(CheckpointError, match=r"already holds checkpoints .* pass --resume"):
         train(load_config(finished_run), progress=False)
 
 

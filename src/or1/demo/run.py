@@ -48,10 +48,11 @@ class DemoSize:
 
 
 FULL = DemoSize()
+_QUICK_STAGES = tuple(f"stages.{i}.{key}={value}" for i in (0, 1) for key, value in
+                      (("steps", 2), ("batch_size", 4), ("mini_batch_size", 4), ("group_size", 4)))
 QUICK = DemoSize(n_train=64, n_dev=8, n_test=8, sft_chunk=10, sft_max_steps=10, k=2, eval_max_tokens=40,
-                 rl_overrides=tuple(f"stages.{i}.{k}={v}" for i in (0, 1) for k, v in (
-                     ("steps", 2), ("batch_size", 4), ("mini_batch_size", 4), ("group_size", 4))) + (
-                     "validation.every=2", "checkpoint_every=2", "filter.offline_samples=2", "filter.max_refills=0"))
+                 rl_overrides=(*_QUICK_STAGES, "validation.every=2", "checkpoint_every=2",
+                               "filter.offline_samples=2", "filter.max_refills=0"))
 
 
 def _write_data(data_dir: Path, size: DemoSize, seed: int) -> dict[str, Path]:
