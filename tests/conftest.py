@@ -43,7 +43,7 @@ def warm_model_dir(tmp_path_factory, easy_task) -> Path:
 
     tok = build_tokenizer()
     model = build_tiny_model(tok, **SMALL)
-    sft(model, tok, load_problems(easy_task["train"]), steps=250, batch_size=32, lr=3e-3, warmup=20, seed=0)
+    sft(model, tok, load_problems(easy_task["train"]), max_steps=250, batch_size=32, lr=3e-3, warmup=20, seed=0)
     out = tmp_path_factory.mktemp("warm") / "model"
     model.save_pretrained(out)
     tok.save_pretrained(out)

@@ -97,6 +97,12 @@ def _parser() -> argparse.ArgumentParser:
                    help="seconds per verification (math, default 5) or per test (code, default 6)")
     v.set_defaults(fn=_verify)
 
+    from or1.data.cli import add_parser as add_data_parser
+    from or1.eval.cli import add_parser as add_eval_parser
+
+    add_eval_parser(sub)
+    add_data_parser(sub)
+
     c = sub.add_parser("config", help="show or validate a training config",
                        description="`show` prints the resolved config with every default; `validate` checks it.")
     c.add_argument("action", choices=["show", "validate"])

@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 import torch
+from rich.progress import Progress, TextColumn
 
 from or1.config import TrainConfig
 from or1.config_load import apply_overrides, build
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 class DemoSize:
     """How big the demo is; `QUICK` only checks that every part runs."""
 
-    n_train: int = 4000
+    n_train: int = 2000
     n_dev: int = 64  # SFT stopping rule and validation during RL
     n_test: int = 128  # held-out evaluation before and after RL
     sft_target: float = 0.3  # stop SFT once greedy dev accuracy reaches this: partly right
@@ -67,24 +68,28 @@ def _write_data(data_dir: Path, size: DemoSize, seed: int) -> dict[str, Path]:
 
 
 def _warm_start(out: Path, paths: dict[str, Path], size: DemoSize, seed: int, scorer: RewardRegistry,
-                cfg: TrainConfig) -> tuple[Path, list[float], list[dict[str, float]]]:
-    """SFT in chunks until greedy dev accuracy reaches `size.sft_target` (or the step cap)."""
+                cfg: TrainConfig, progress: bool) -> tuple[Path, list[float], list[dict[str, float]]]:
+    """SFT until greedy dev accuracy reaches `size.sft_target` (checked every `sft_chunk` steps) or the cap."""
     from or1.trainer.sft import sft
 
     model, tok = build_policy(cfg.model, seed)
     train_rows, dev = load_problems(paths["train"]), load_problems(paths["dev"])
     engine = HFEngine(model, eos_token_ids(tok), tok.pad_token_id)
-    losses: list[float] = []
     checks: list[dict[str, float]] = []
-    while len(losses) < size.sft_max_steps:
-        losses += sft(model, tok, train_rows, steps=size.sft_chunk, lr=2e-3, seed=seed + len(losses),
-                      warmup=50 if not losses else 0)
-        acc = evaluate(engine, tok, dev, scorer, k=1, temperatures=[0.0], max_tokens=size.eval_max_tokens,
-                       seed=seed)[0].avg
-        checks.append({"step": len(losses), "dev_greedy_acc": acc})
-        log.info("SFT step %d: loss %.3f, greedy dev accuracy %.3f", len(losses), losses[-1], acc)
-        if acc >= size.sft_target:
-            break
+    with Progress(*Progress.get_default_columns(), TextColumn("{task.fields[info]}"), disable=not progress) as bar:
+        task = bar.add_task(f"SFT until greedy dev accuracy ≥ {size.sft_target:.0%}", total=size.sft_max_steps,
+                            info="")
+
+        def reached_target(step: int, loss: float) -> bool:
+            acc = evaluate(engine, tok, dev, scorer, k=1, temperatures=[0.0], max_tokens=size.eval_max_tokens,
+                           seed=seed)[0].avg
+            checks.append({"step": step, "loss": loss, "dev_greedy_acc": acc})
+            log.info("SFT step %d: loss %.3f, greedy dev accuracy %.3f", step, loss, acc)
+            bar.update(task, completed=step, info=f"loss {loss:.3f} | dev acc {acc:.2f}")
+            return acc >= size.sft_target
+
+        losses = sft(model, tok, train_rows, max_steps=size.sft_max_steps, lr=2e-3, seed=seed,
+                     check_every=size.sft_chunk, should_stop=reached_target)
     sft_dir = out / "sft_model"
     model.save_pretrained(sft_dir)
     tok.save_pretrained(sft_dir)
@@ -124,7 +129,7 @@ def run_demo(out_dir: str | Path, quick: bool = False, seed: int = 0, progress: 
     test = load_problems(paths["test"])
     base_cfg = demo_config(out, paths, None, size, seed)
     with build_scorer(base_cfg.reward) as scorer:
-        sft_dir, sft_losses, sft_checks = _warm_start(out, paths, size, seed, scorer, base_cfg)
+        sft_dir, sft_losses, sft_checks = _warm_start(out, paths, size, seed, scorer, base_cfg, progress)
         t_sft = time.time()
         before = _evaluate_model(sft_dir, test, size, scorer, base_cfg, seed)
         cfg = demo_config(out, paths, sft_dir, size, seed)

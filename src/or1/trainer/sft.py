@@ -30,25 +30,30 @@ def sft(
     tokenizer: PreTrainedTokenizerBase,
     problems: Sequence[Problem],
     *,
-    steps: int,
+    max_steps: int,
     batch_size: int = 64,
     lr: float = 1e-3,
     warmup: int = 50,
     seed: int = 0,
-    on_step: Callable[[int, float], None] | None = None,
+    check_every: int = 0,
+    should_stop: Callable[[int, float], bool] | None = None,
 ) -> list[float]:
     """Fine-tune on each problem's `extra_info.reference` response (loss on response tokens, EOS included).
 
     The learning rate warms up linearly over `warmup` steps, then stays constant. Batches are drawn with
-    replacement from a generator seeded by `seed`. Returns the per-step losses.
+    replacement from a generator seeded by `seed`. Every `check_every` steps, `should_stop(step, loss)` may
+    end training early (the demo stops once the model is partly right).
+
+    Returns:
+        the per-step losses (as many as steps were run).
     """
     pairs = _encode(tokenizer, problems)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / max(warmup, 1)))
     gen = torch.Generator().manual_seed(seed)
-    model.train()
-    losses = []
-    for step in range(steps):
+    losses: list[float] = []
+    for step in range(1, max_steps + 1):
+        model.train()
         idx = torch.randint(len(pairs), (batch_size,), generator=gen).tolist()
         width = max(len(pairs[i][1]) for i in idx)
         resp = torch.full((batch_size, width), tokenizer.pad_token_id, dtype=torch.long)
@@ -64,6 +69,6 @@ def sft(
         opt.step()
         sched.step()
         losses.append(loss.item())
-        if on_step is not None:
-            on_step(step, losses[-1])
+        if should_stop is not None and check_every and step % check_every == 0 and should_stop(step, losses[-1]):
+            break
     return losses
