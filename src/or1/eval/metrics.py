@@ -10,7 +10,7 @@ from math import comb
 
 import numpy as np
 
-__all__ = ["avg_at_k", "bootstrap_ci", "pass_at_k"]
+__all__ = ["avg_at_k", "bootstrap_ci", "k_values", "paired_bootstrap_ci", "pass_at_k", "pass_at_k_curve"]
 
 
 def avg_at_k(correct: Sequence[Sequence[bool]]) -> float:
@@ -48,3 +48,45 @@ def bootstrap_ci(values: Sequence[float], level: float = 0.95, resamples: int = 
     means = v[rng.integers(0, v.size, size=(resamples, v.size))].mean(1)
     lo, hi = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
     return float(lo), float(hi)
+
+
+def k_values(k_max: int) -> list[int]:
+    """The k of a pass@k curve: powers of two below `k_max`, then `k_max` itself (1, 2, 4, …, K)."""
+    if k_max < 1:
+        raise ValueError(f"k_max must be >= 1, got {k_max}")
+    ks = [1 << i for i in range(k_max.bit_length()) if 1 << i < k_max]
+    return [*ks, k_max]
+
+
+def pass_at_k_curve(counts: Sequence[tuple[int, int]], ks: Sequence[int]) -> dict[int, float]:
+    """Mean unbiased pass@k over problems, for each k in `ks`.
+
+    Args:
+        counts: per problem, (n samples, c correct).
+        ks: the k to report; each must be <= every problem's n.
+    Returns:
+        {k: mean over problems of pass_at_k(n, c, k)}.
+    """
+    if not counts:
+        raise ValueError("pass_at_k_curve needs at least one problem")
+    return {k: float(np.mean([pass_at_k(n, c, k) for n, c in counts])) for k in ks}
+
+
+def paired_bootstrap_ci(a: Sequence[float], b: Sequence[float], level: float = 0.95, resamples: int = 2000,
+                        seed: int = 0) -> tuple[float, float, float]:
+    """Mean of b - a over paired problems with a percentile bootstrap interval.
+
+    The same resampled problems enter both means, so the problem-to-problem spread that both models
+    share (some problems are hard for everyone) cancels out: the interval is narrower than the one of
+    two independent intervals.
+
+    Args:
+        a, b: per-problem scores of two models on the same problems, in the same order.
+    Returns:
+        (mean difference, low, high).
+    """
+    if len(a) != len(b):
+        raise ValueError(f"paired scores need equal lengths, got {len(a)} and {len(b)}")
+    d = np.asarray(b, dtype=float) - np.asarray(a, dtype=float)
+    lo, hi = bootstrap_ci(d, level, resamples, seed)
+    return float(d.mean()), lo, hi
