@@ -1,0 +1,129 @@
+"""`or1 data dedup`: exact and near-duplicate removal with MinHash LSH (datasketch), with a cluster report.
+
+Two passes, both keep the first row of a group in file order:
+1. exact: rows whose problem has the same word tokens (case, spacing, punctuation and answer-format
+   boilerplate ignored) -> reason exact_duplicate;
+2. near: each remaining row queries an LSH index of the rows kept so far; if the best candidate's
+   estimated Jaccard similarity of word n-gram sets is >= threshold -> reason near_duplicate, else the
+   row joins the index. One query and at most one insert per row: near-linear in the number of rows.
+
+Clusters in the report are the kept row with every row removed as its copy, directly or through a chain.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from or1.data.rows import Removal, StepOutcome, row_uid
+from or1.data.text import minhashes, problem_text, shingles, tokens
+
+__all__ = ["DedupOptions", "dedup_rows"]
+
+
+@dataclass(frozen=True)
+class DedupOptions:
+    """Near-duplicate settings.
+
+    Attributes:
+        threshold: estimated Jaccard similarity of word n-gram sets at or above which a row is a near
+            duplicate of an earlier one (also the LSH band threshold).
+        ngram: words per shingle.
+        num_perm: MinHash permutations (the estimate's standard error is about sqrt(J(1-J)/num_perm)).
+        seed: MinHash seed.
+        max_clusters: clusters listed in the report (largest first); all are counted.
+    """
+
+    threshold: float = 0.8
+    ngram: int = 3
+    num_perm: int = 128
+    seed: int = 1
+    max_clusters: int = 1000
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold <= 1.0:
+            raise ValueError(f"dedup.threshold={self.threshold} must be in (0, 1]")
+        if self.ngram < 1 or self.num_perm < 16:
+            raise ValueError(f"dedup.ngram={self.ngram} must be >= 1 and dedup.num_perm={self.num_perm} >= 16")
+
+
+def _exact_pass(rows: list[dict[str, Any]], uids: list[str]
+                ) -> tuple[list[int], dict[int, Removal], dict[int, int], list[list[str]]]:
+    """Positions of first occurrences, removals of later ones, {removed: kept position}, tokens per row."""
+    first: dict[tuple[str, str], int] = {}
+    survivors: list[int] = []
+    removed: dict[int, Removal] = {}
+    parent: dict[int, int] = {}
+    toks = [tokens(problem_text(r)) for r in rows]
+    for i, row in enumerate(rows):
+        key = (str(row.get("ability")), " ".join(toks[i]))
+        j = first.setdefault(key, i)
+        if j == i:
+            survivors.append(i)
+            continue
+        parent[i] = j
+        gt = lambda r: (r.get("reward_model") or {}).get("ground_truth")  # noqa: E731
+        detail = {"duplicate_of": uids[j], "similarity": 1.0}
+        if gt(row) != gt(rows[j]):
+            detail["answer_conflict"] = True
+        removed[i] = Removal(uids[i], "exact_duplicate", detail)
+    return survivors, removed, parent, toks
+
+
+def _near_pass(survivors: list[int], toks: list[list[str]], uids: list[str], opts: DedupOptions,
+               ) -> tuple[list[int], dict[int, Removal], dict[int, int]]:
+    """Greedy LSH pass over the exact-pass survivors (see the module docstring)."""
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=opts.threshold, num_perm=opts.num_perm)
+    sigs = minhashes([shingles(toks[i], opts.ngram) for i in survivors], opts.num_perm, opts.seed)
+    index: dict[int, Any] = {}
+    kept: list[int] = []
+    removed: dict[int, Removal] = {}
+    parent: dict[int, int] = {}
+    for i, m in zip(survivors, sigs, strict=True):
+        best, best_sim = -1, -1.0
+        for j in lsh.query(m):
+            sim = float(m.jaccard(index[j]))
+            if sim > best_sim or (sim == best_sim and j < best):
+                best, best_sim = j, sim
+        if best >= 0 and best_sim >= opts.threshold:
+            parent[i] = best
+            removed[i] = Removal(uids[i], "near_duplicate", {"duplicate_of": uids[best],
+                                                             "similarity": round(best_sim, 4)})
+            continue
+        if toks[i]:  # an empty text has no shingles: it can only be an exact duplicate
+            lsh.insert(i, m)
+            index[i] = m
+        kept.append(i)
+    return kept, removed, parent
+
+
+def _clusters(parent: dict[int, int], uids: list[str], reasons: dict[int, str], max_clusters: int
+              ) -> tuple[list[dict[str, Any]], int]:
+    """Group removed rows under the kept row at the end of their `duplicate_of` chain."""
+    members: dict[int, list[int]] = defaultdict(list)
+    for i in parent:
+        root = i
+        while root in parent:
+            root = parent[root]
+        members[root].append(i)
+    order = sorted(members, key=lambda r: (-len(members[r]), r))
+    listed = [{"kept": uids[r], "size": 1 + len(members[r]),
+               "removed": [{"uid": uids[i], "reason": reasons[i]} for i in sorted(members[r])]}
+              for r in order[:max_clusters]]
+    return listed, len(members)
+
+
+def dedup_rows(rows: list[dict[str, Any]], opts: DedupOptions) -> StepOutcome:
+    """Remove exact and near duplicates, keeping the first row of each group in input order."""
+    uids = [row_uid(r, i) for i, r in enumerate(rows)]
+    survivors, exact_removed, parent, toks = _exact_pass(rows, uids)
+    kept, near_removed, near_parent = _near_pass(survivors, toks, uids, opts)
+    parent.update(near_parent)
+    removed = {**exact_removed, **near_removed}
+    clusters, n_clusters = _clusters(parent, uids, {i: r.reason for i, r in removed.items()}, opts.max_clusters)
+    sizes = [c["size"] for c in clusters]
+    stats = {"clusters": n_clusters, "largest_cluster": max(sizes, default=0), "cluster_list": clusters}
+    return StepOutcome([rows[i] for i in kept], [removed[i] for i in sorted(removed)], stats)

@@ -1,0 +1,121 @@
+"""Rows between data-pipeline steps: reading and writing them, naming them, and recording removals.
+
+Steps pass plain schema rows (dicts, DESIGN.md §3) rather than `Problem`s, so a step keeps every field
+of the row, including `extra_info` keys it does not know, and the output stays readable unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from or1.data.schema import REQUIRED_COLUMNS, DataError, Problem, decode_ground_truth
+
+__all__ = [
+    "Removal", "StepOutcome", "extra", "read_table_rows", "row_problem", "row_uid", "write_json", "write_table",
+]
+
+
+@dataclass(frozen=True)
+class Removal:
+    """Why one row left the data set.
+
+    Attributes:
+        uid: the row's identifier (`row_uid`).
+        reason: a short snake_case reason shared by all rows removed for the same cause.
+        detail: what triggered it (the matched row, the n-gram, the failure count, ...), JSON-serialisable.
+    """
+
+    uid: str
+    reason: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"uid": self.uid, "reason": self.reason, "detail": self.detail}
+
+
+@dataclass
+class StepOutcome:
+    """What a step returns: the rows it keeps, the rows it removes with reasons, and step statistics."""
+
+    kept: list[dict[str, Any]]
+    removed: list[Removal]
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def extra(row: dict[str, Any]) -> dict[str, Any]:
+    """The row's `extra_info` dict, created in place when missing (parquet nulls read back as None)."""
+    info = row.get("extra_info")
+    if not isinstance(info, dict):
+        info = {}
+        row["extra_info"] = info
+    return info
+
+
+def row_uid(row: dict[str, Any], position: int) -> str:
+    """`data_source/index`, else `data_source/id`, else `data_source/#position` (as `load_problems` names rows)."""
+    info = row.get("extra_info") if isinstance(row.get("extra_info"), dict) else {}
+    key = info.get("index")
+    if key is None:
+        key = info.get("id")
+    return f"{row.get('data_source')}/{key if key is not None else f'#{position}'}"
+
+
+def row_problem(row: dict[str, Any], position: int) -> Problem:
+    """A validated-enough `Problem` for the samplers (prompt, ability and decoded ground truth)."""
+    gt = (row.get("reward_model") or {}).get("ground_truth")
+    return Problem(row_uid(row, position), row["data_source"],
+                   tuple({"role": m["role"], "content": m["content"]} for m in row["prompt"]),
+                   row["ability"], decode_ground_truth(gt), dict(row.get("extra_info") or {}))
+
+
+def read_table_rows(path: str | Path) -> tuple[list[dict[str, Any]], pa.Schema]:
+    """Rows of a schema parquet file and its arrow schema (kept to write an empty result).
+
+    Raises:
+        DataError: the file is missing, unreadable, or lacks a required column.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such data file")
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as e:
+        raise DataError(f"{path}: not a readable parquet file ({e})") from None
+    missing = [c for c in REQUIRED_COLUMNS if c not in table.column_names]
+    if missing:
+        raise DataError(f"{path}: missing required column(s) {', '.join(missing)}")
+    return table.to_pylist(), table.schema
+
+
+def write_table(rows: list[dict[str, Any]], path: str | Path, empty_schema: pa.Schema | None = None) -> Path:
+    """Write rows to parquet atomically; an empty result keeps `empty_schema` so it still reads as schema rows."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pylist(rows) if rows or empty_schema is None else empty_schema.empty_table()
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".parquet.tmp")
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def write_json(obj: Any, path: str | Path) -> Path:
+    """Write JSON atomically (indented, UTF-8)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=1, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
