@@ -1,7 +1,8 @@
 """`or1 data ingest`: raw JSONL / CSV / parquet problems -> schema rows, every bad row in a rejects file.
 
 A column mapping names where each field lives (`problem`, `answer`, `tests`, `source`, `id`, `solution`,
-`ability`; by default a column of the same name). Files already in the release schema (`prompt`,
+`ability`, and `extra`: a dict merged into `extra_info`, e.g. a precomputed `model_difficulty`; by default a
+column of the same name). Files already in the release schema (`prompt`,
 `reward_model` columns) are validated and passed through. Nothing is dropped silently: a row that cannot
 become a valid schema row goes to `OUT.rejects.jsonl` as {file, row, reason, detail, raw}.
 """
@@ -27,7 +28,7 @@ from or1.data.schema import DataError
 
 __all__ = ["FIELDS", "IngestOptions", "ingest", "rejects_path"]
 
-FIELDS = ("problem", "answer", "tests", "source", "id", "solution", "ability")
+FIELDS = ("problem", "answer", "tests", "source", "id", "solution", "ability", "extra")
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,20 @@ def _schema_row(rec: dict[str, Any]) -> dict[str, Any]:
     return dict(rec)
 
 
+def _extra_value(value: Any) -> dict[str, Any]:
+    """The `extra` field: a dict, or its JSON text, merged into extra_info."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as e:
+            raise Reject("bad_field", {"field": "extra", "error": f"not JSON: {e}"}) from None
+    if not isinstance(value, dict):
+        raise Reject("bad_field", {"field": "extra", "error": "must be an object"})
+    return value
+
+
 def _mapped_row(rec: dict[str, Any], opts: IngestOptions) -> dict[str, Any]:
     """A raw record, read through the column mapping, as a schema row (extra_info.index set by the caller)."""
     get = lambda name: rec.get(opts.mapping.get(name, name))  # noqa: E731
@@ -157,7 +172,7 @@ def _mapped_row(rec: dict[str, Any], opts: IngestOptions) -> dict[str, Any]:
         raise Reject("too_long", {"field": "problem", "chars": len(problem), "max": opts.max_problem_chars})
     ability = check_ability(text_value(get("ability"), "ability") or opts.ability)
     gt = check_tests(get("tests")) if ability == "code" else check_answer(get("answer"), opts.max_answer_chars)
-    info: dict[str, Any] = {"split": opts.split, "problem": problem}
+    info: dict[str, Any] = {**_extra_value(get("extra")), "split": opts.split, "problem": problem}
     if get("id") is not None:
         info["id"] = text_value(get("id"), "id")
     solution = text_value(get("solution"), "solution")

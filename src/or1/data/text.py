@@ -32,10 +32,10 @@ def strip_boilerplate(text: str, phrases: Iterable[str] = BOILERPLATE) -> str:
 
 
 def problem_text(row: dict[str, Any], phrases: Iterable[str] = BOILERPLATE) -> str:
-    """The problem a row asks: `extra_info.problem` if set, else its last user message minus boilerplate."""
+    """The problem a row asks, minus boilerplate: `extra_info.problem` if set, else the last user message."""
     info = row.get("extra_info")
     if isinstance(info, dict) and isinstance(info.get("problem"), str) and info["problem"].strip():
-        return info["problem"]
+        return strip_boilerplate(info["problem"], phrases)
     users = [m.get("content") or "" for m in row.get("prompt") or [] if isinstance(m, dict) and m.get("role") == "user"]
     return strip_boilerplate(users[-1] if users else "", phrases)
 
