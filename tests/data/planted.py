@@ -1,4 +1,4 @@
-"""Shared data for the data-pipeline tests: the release's eval sets, AIME paraphrases, a released-layout file.
+"""Data for the data-pipeline tests: the eval sets, AIME paraphrases, synthetic and released-layout files.
 
 Nothing is downloaded: rows are generated, and the AIME files are the ones in ../shared/data/eval/.
 """
@@ -54,3 +54,24 @@ def released_rows() -> dict[str, list[dict]]:
              "extra_info": {"index": i, "model_difficulty": dict(zip(models, d, strict=True))}}
             for i, d in enumerate(code_diffs)]
     return {"math": math, "code": code}
+
+
+def write_syn_parquet(tmp_path: Path, n: int = 60) -> Path:
+    """`n` synthetic math problems as schema rows (no planted defects)."""
+    from or1.data.schema import write_rows
+    from or1.data.synthetic import synthetic_rows
+
+    rows = [{"data_source": "syn", "prompt": [{"role": "user", "content": r["problem"]}], "ability": "math",
+             "reward_model": {"style": "rule", "ground_truth": r["answer"]},
+             "extra_info": {"index": i, "split": "train"}} for i, r in enumerate(synthetic_rows(n, seed=3))]
+    return write_rows(rows, tmp_path / "syn.parquet")
+
+
+def write_released(tmp_path: Path) -> Path:
+    """A `data/` folder as the release ships it: one parquet file per split."""
+    from or1.data.schema import write_rows
+
+    out = tmp_path / "Skywork-OR1-RL-Data" / "data"
+    for split, rows in released_rows().items():
+        write_rows(rows, out / f"{split}-00000-of-00001.parquet")
+    return out

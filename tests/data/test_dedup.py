@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from planted import write_syn_parquet
 
 from or1.data.dedup import DedupOptions, dedup_rows
 from or1.data.report import run_step
@@ -65,7 +66,8 @@ def test_chained_duplicates_form_one_cluster():
     assert cluster["kept"] == "t/0" and cluster["size"] == 3
 
 
-def test_run_step_writes_rows_and_report(tmp_path, syn_parquet):
+def test_run_step_writes_rows_and_report(tmp_path):
+    syn_parquet = write_syn_parquet(tmp_path)
     report = run_step("dedup", dedup_rows, syn_parquet, tmp_path / "d.parquet", DedupOptions(threshold=0.9))
     assert report["count_in"] == report["count_out"] == 60 and report["options"]["threshold"] == 0.9
     assert (tmp_path / "d.report.json").is_file() and (tmp_path / "d.parquet").is_file()
