@@ -1,0 +1,139 @@
+"""The numbers of an evaluation and the files that show them: pass.csv, summary.md, metrics.json, plots.
+
+Everything here is recomputed from the sample records (records.py), so a resumed or re-summarised run
+reports exactly what its samples file holds.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from or1.eval.metrics import avg_at_k, bootstrap_ci, k_values, pass_at_k_curve
+from or1.eval.records import SampleRecord
+
+__all__ = ["DatasetResult", "pass_csv_rows", "summarize_dataset", "write_outputs"]
+
+
+@dataclass(frozen=True)
+class DatasetResult:
+    """Metrics of one data set (DESIGN.md §4).
+
+    Attributes:
+        first_pass: the original script's "pass@1": accuracy of sample 0 only (high variance).
+        avg: Avg@K, the mean accuracy over all K samples = the unbiased pass@1 from K samples.
+        ci_low, ci_high: 95% percentile bootstrap interval of Avg@K, resampling problems.
+        pass_at_k: unbiased pass@k (Chen et al. 2021) for k = 1, 2, 4, …, K; pass@K equals the
+            original's "any of K correct".
+        per_problem: problem id -> correct samples out of K.
+        points: (length, correct, truncated) of every sample, for the length plot.
+    """
+
+    name: str
+    file: str
+    k: int
+    temperature: float
+    problems: int
+    first_pass: float
+    avg: float
+    ci_low: float
+    ci_high: float
+    pass_at_k: dict[int, float]
+    mean_length: float
+    truncated_frac: float
+    statuses: dict[str, int]
+    per_problem: dict[str, int] = field(repr=False)
+    points: list[tuple[int, bool, bool]] = field(repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON-friendly metrics (no per-sample points)."""
+        d = {key: getattr(self, key) for key in self.__dataclass_fields__ if key != "points"}
+        d["pass_at_k"] = {str(k): v for k, v in self.pass_at_k.items()}
+        return d
+
+
+def summarize_dataset(name: str, file: str, groups: dict[str, list[SampleRecord]], k: int,
+                      temperature: float) -> DatasetResult:
+    """Metrics of the whole problems of one set (each with exactly K records, sample 0 first)."""
+    correct = [[r.correct for r in g] for g in groups.values()]
+    per_problem = [sum(c) / k for c in correct]
+    lo, hi = bootstrap_ci(per_problem)
+    flat = [r for g in groups.values() for r in g]
+    return DatasetResult(
+        name=name, file=file, k=k, temperature=temperature, problems=len(groups),
+        first_pass=sum(c[0] for c in correct) / len(correct),
+        avg=avg_at_k(correct), ci_low=lo, ci_high=hi,
+        pass_at_k=pass_at_k_curve([(k, sum(c)) for c in correct], k_values(k)),
+        mean_length=sum(r.length for r in flat) / len(flat),
+        truncated_frac=sum(r.truncated for r in flat) / len(flat),
+        statuses=dict(Counter(r.status for r in flat).most_common()),
+        per_problem={pid: sum(r.correct for r in g) for pid, g in groups.items()},
+        points=[(r.length, r.correct, r.truncated) for r in flat],
+    )
+
+
+def pass_csv_rows(results: list[DatasetResult], model_path: str, ex_name: str,
+                  max_response_length: int) -> list[dict[str, Any]]:
+    """pass.csv rows: the original's columns first (model_path, dataset, ex_name, pass@1 of the first
+    sample, avg@K, pass@K), then the 95% CI of avg@K, unbiased pass@k for k = 1, 2, 4, …, K, and context."""
+    rows = []
+    for r in results:
+        row: dict[str, Any] = {"model_path": model_path, "dataset": Path(r.file).name, "ex_name": ex_name,
+                               "pass@1": r.first_pass, f"avg@{r.k}": r.avg, f"pass@{r.k}": r.pass_at_k[r.k],
+                               f"avg@{r.k}_ci95_low": r.ci_low, f"avg@{r.k}_ci95_high": r.ci_high}
+        row.update({f"unbiased_pass@{k}": v for k, v in r.pass_at_k.items()})
+        row.update({"k": r.k, "temperature": r.temperature, "max_response_length": max_response_length,
+                    "problems": r.problems, "mean_length": r.mean_length, "truncated_frac": r.truncated_frac})
+        rows.append(row)
+    return rows
+
+
+def _markdown(results: list[DatasetResult], model_path: str, ex_name: str, max_len: int) -> str:
+    k = results[0].k
+    lines = [f"# Evaluation: {ex_name}", "",
+             f"Model `{model_path}`, K = {k} samples per problem at temperature {results[0].temperature:g}, "
+             f"max response length {max_len} tokens.", "",
+             f"| data set | problems | Avg@{k} [95% CI] | pass@1 (sample 0) | "
+             + " | ".join(f"pass@{j}" for j in k_values(k)) + " | mean length | truncated |",
+             "|---|---|---|---|" + "---|" * len(k_values(k)) + "---|---|"]
+    for r in results:
+        curve = " | ".join(f"{100 * v:.1f}" for v in r.pass_at_k.values())
+        lines.append(f"| {r.name} | {r.problems} | {100 * r.avg:.1f} [{100 * r.ci_low:.1f}, {100 * r.ci_high:.1f}]"
+                     f" | {100 * r.first_pass:.1f} | {curve} | {r.mean_length:.0f} | {100 * r.truncated_frac:.1f}% |")
+    lines += ["", "Percentages. pass@k is the unbiased estimator of Chen et al. (2021) from the K samples; "
+              "pass@1 (sample 0) is the original script's first-sample accuracy. The interval resamples problems.",
+              "", "Verifier statuses per sample:", ""]
+    lines += [f"- {r.name}: " + ", ".join(f"{s} {n}" for s, n in r.statuses.items()) for r in results]
+    lines += ["", "![pass@k](pass_at_k.png)", "", "![accuracy vs length](accuracy_vs_length.png)", ""]
+    return "\n".join(lines)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_outputs(out: Path, results: list[DatasetResult], model_path: str, ex_name: str,
+                  max_response_length: int) -> None:
+    """Write pass.csv, metrics.json, summary.md and the two plots into `out` (each replaced atomically)."""
+    from or1.eval.plots import plot_accuracy_vs_length, plot_pass_at_k
+
+    if not results:
+        return
+    rows = pass_csv_rows(results, model_path, ex_name, max_response_length)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    _atomic_write(out / "pass.csv", buf.getvalue())
+    _atomic_write(out / "metrics.json", json.dumps([r.as_dict() for r in results], indent=2) + "\n")
+    _atomic_write(out / "summary.md", _markdown(results, model_path, ex_name, max_response_length))
+    plot_pass_at_k(results, out / "pass_at_k.png")
+    plot_accuracy_vs_length(results, max_response_length, out / "accuracy_vs_length.png")
