@@ -75,3 +75,18 @@ def write_released(tmp_path: Path) -> Path:
     for split, rows in released_rows().items():
         write_rows(rows, out / f"{split}-00000-of-00001.parquet")
     return out
+
+
+def write_random_model(out: Path) -> Path:
+    """The small tiny-model shape of the shared fixtures, untrained, as an HF directory (a second or so).
+
+    It answers nothing right, so every problem it rates fails N of N: enough to test storage and resume.
+    """
+    from conftest import SMALL
+    from or1.tiny.model import build_tiny_model
+    from or1.tiny.tokenizer import build_tokenizer
+
+    tok = build_tokenizer()
+    build_tiny_model(tok, **SMALL).save_pretrained(out)
+    tok.save_pretrained(out)
+    return out

@@ -108,8 +108,13 @@ def _append(path: Path | None, record: dict[str, Any]) -> None:
     if path is None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
+    torn = False
+    if path.is_file() and path.stat().st_size > 0:
+        with open(path, "rb") as f:
+            f.seek(-1, os.SEEK_END)
+            torn = f.read(1) != b"\n"
     with open(path, "a", encoding="utf-8") as f:
-        f.write(json.dumps(record) + "\n")
+        f.write(("\n" if torn else "") + json.dumps(record) + "\n")  # never extend a torn last line
         f.flush()
         os.fsync(f.fileno())
 
