@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -87,6 +90,27 @@ def test_interrupted_run_resumes_to_the_same_samples(tmp_path, raw_model_dir, ea
     assert or1_eval(*common, "--out", cut) == 0
     assert _sorted_lines(cut_samples) == _sorted_lines(samples)
     assert _pass_csv(cut)["test.parquet"] == {**_pass_csv(full)["test.parquet"], "ex_name": "cut"}
+
+
+def test_sigkill_then_resume_gives_the_samples_of_an_uninterrupted_run(tmp_path, raw_model_dir):
+    common = ["--model", str(raw_model_dir), "--data", str(AIME24), "--k", "2", "--max-response-length", "6",
+              "--chunk-problems", "2", "--max-problems", "12", "--workers", "1", "--no-progress"]
+    killed, full = tmp_path / "killed", tmp_path / "full"
+    proc = subprocess.Popen([sys.executable, "-m", "or1.cli", "eval", *common, "--out", str(killed)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    samples = killed / "samples" / "aime24.jsonl"
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline and not (samples.is_file() and samples.stat().st_size):
+        time.sleep(0.02)
+    proc.kill()  # SIGKILL, right after the first chunk reached the disk
+    proc.wait()
+    written = len(samples.read_text().splitlines())
+    assert proc.returncode == -9 and 0 < written < 12 * 2
+    assert not (killed / "pass.csv").exists()
+
+    assert or1_eval(*common[:-3], "--out", killed) == 0
+    assert or1_eval(*common[:-3], "--out", full) == 0
+    assert _sorted_lines(samples) == _sorted_lines(full / "samples" / "aime24.jsonl")
 
 
 def test_other_settings_in_the_same_folder_are_refused(tmp_path, raw_model_dir, easy_task, capsys):
