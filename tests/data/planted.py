@@ -90,3 +90,79 @@ def write_random_model(out: Path) -> Path:
     build_tiny_model(tok, **SMALL).save_pretrained(out)
     tok.save_pretrained(out)
     return out
+
+
+CODE_TESTS = {"inputs": ["2 3\n", "10 -4\n"], "outputs": ["5\n", "6\n"]}
+ADD = "a, b = map(int, input().split())\nprint(a + b)"
+
+
+def _edit_last_word(text: str, word: str) -> str:
+    return text.rsplit(" ", 1)[0] + " " + word
+
+
+def planted_raw(path: Path, model: str = "tiny") -> tuple[dict[str, tuple[str, str]], set[str]]:
+    """Write a raw JSONL file of good rows with planted defects, one line per row.
+
+    Returns:
+        ({id: (step, reason)} for every planted row, ids of the rows that must survive). Good rows carry a
+        precomputed difficulty in 1..3 (of 4 samples) for `model`; rows that cannot be parsed have ids
+        `line-<n>`, their line number.
+    """
+    from or1.data.synthetic import synthetic_rows
+
+    def d(k: int) -> dict:
+        return {"model_difficulty": {model: k}}
+
+    good = [dict(r, extra=d(1 + i % 3)) for i, r in enumerate(synthetic_rows(40, seed=11))]
+    good += [{"id": "code-ok", "problem": "Read two integers and print their sum.", "ability": "code",
+              "tests": CODE_TESTS, "solution": ADD, "extra": d(2)},
+             {"id": "four-figure", "problem": "How many four-figure numbers are divisible by 7?", "answer": "1286",
+              "extra": d(1)}]
+    text = {r["id"]: r["problem"] for r in good}
+    aime = [r["prompt"][0]["content"] for r in pq.read_table(AIME24).to_pylist()]
+    easy = synthetic_rows(2, seed=12)
+    planted = [
+        ({"id": "no-answer", "problem": "What is 6 times 7?", "answer": ""}, "ingest", "missing_answer"),
+        ({"id": "no-problem", "problem": "  ", "answer": "3"}, "ingest", "missing_problem"),
+        ({"id": "too-long", "problem": "Sum the digits. " + "1" * 9000, "answer": "9000"}, "ingest", "too_long"),
+        ({"id": "bad-tests", "problem": "Echo.", "ability": "code", "tests": {"inputs": ["1"], "outputs": []}},
+         "ingest", "bad_tests"),
+        ({"id": "empty-tests", "problem": "Echo!", "ability": "code", "tests": {"inputs": [], "outputs": []}},
+         "ingest", "empty_tests"),
+        ({"id": "figure", "problem": "As shown in the figure, ABCD is a square of side 3. Find its area.",
+          "answer": "9", "extra": d(1)}, "clean", "needs_figure"),
+        ({"id": "asy", "problem": "Find the area. [asy] draw((0,0)--(2,0)--(2,2)--cycle); [/asy]", "answer": "2",
+          "extra": d(1)}, "clean", "needs_figure"),
+        ({"id": "url", "problem": "Solve the puzzle at https://example.com/puzzle/17 and give the count.",
+          "answer": "17", "extra": d(1)}, "clean", "has_url"),
+        ({"id": "bad-answer", "problem": "Simplify six over eight.", "answer": "\\frac{3}{", "extra": d(1)},
+         "clean", "answer_unparsable"),
+        ({"id": "bad-reference", "problem": "Read two integers and print their difference.", "ability": "code",
+          "tests": CODE_TESTS, "solution": "print(5)", "extra": d(2)}, "clean", "reference_fails"),
+        ({"id": "dup-upper", "problem": "  " + text["syn-3"].upper(), "answer": "1", "extra": d(1)},
+         "dedup", "exact_duplicate"),
+        ({"id": "dup-spacing", "problem": text["syn-7"].replace(" ", "  ").replace(",", " , "), "answer": "1",
+          "extra": d(1)}, "dedup", "exact_duplicate"),
+        ({"id": "near-word", "problem": _edit_last_word(text["syn-12"], "finally?"), "answer": "1", "extra": d(1)},
+         "dedup", "near_duplicate"),
+        ({"id": "near-suffix", "problem": text["syn-15"] + " Answer with an integer.", "answer": "1",
+          "extra": d(1)}, "dedup", "near_duplicate"),
+        ({"id": "aime-copy-1", "problem": aime[1], "answer": "25", "extra": d(1)}, "decontaminate", "ngram_overlap"),
+        ({"id": "aime-copy-6", "problem": "Practice: " + aime[6], "answer": "540", "extra": d(1)},
+         "decontaminate", "ngram_overlap"),
+        *[({"id": f"aime-para-{i}", "problem": PARAPHRASES[i], "answer": "1", "extra": d(1)}, "decontaminate",
+           PARAPHRASE_REASON[i]) for i in PARAPHRASES],
+        *[({"id": f"easy-{k}", "problem": r["problem"], "answer": r["answer"], "extra": d(0)}, "select", "too_easy")
+          for k, r in enumerate(easy)],
+        # An unreachable gold and no precomputed value: the difficulty step samples these and never solves them.
+        *[({"id": f"hard-{k}", "problem": q, "answer": "987654321"}, "select", "too_hard")
+          for k, q in enumerate(["7+5-3", "8+1-6"])],
+    ]
+    rows = good[:20] + [p[0] for p in planted] + good[20:]  # copies come after their originals
+    lines = [json.dumps(r).encode() for r in rows]
+    lines.insert(5, b'{"id": "line-5", "problem": "caf\xe9 au lait", "answer": "1"}')
+    lines.insert(9, b'{"id": "line-9", "problem": broken json')
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    expected = {p[0]["id"]: (p[1], p[2]) for p in planted}
+    expected |= {"line-5": ("ingest", "non_utf8"), "line-9": ("ingest", "unreadable")}
+    return expected, {r["id"] for r in good}
