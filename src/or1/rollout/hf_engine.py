@@ -94,14 +94,14 @@ class HFEngine:
         next_pos = pos[:, -1:] + 1  # (B, 1)
         tokens, logps, alive_steps = [], [], []
         alive = torch.ones(B, dtype=torch.bool, device=device)
-        for _ in range(p.max_tokens):
+        for t in range(p.max_tokens):
             tok, lp = sample_next(out.logits[:, -1].cpu(), p.temperature, p.top_p, gen)  # (B,), (B,)
             tok = tok.to(device)
             alive_steps.append(alive.clone())
             tokens.append(torch.where(alive, tok, self.pad_id))
             logps.append(torch.where(alive, lp.to(device), 0.0))
             alive = alive & ~torch.isin(tok, eos)
-            if not alive.any():
+            if not alive.any() or t == p.max_tokens - 1:
                 break
             mask = torch.cat([mask, torch.ones(B, 1, dtype=torch.bool, device=device)], dim=1)
             out = self.model(input_ids=tokens[-1][:, None], attention_mask=mask.long(), position_ids=next_pos,

@@ -92,9 +92,9 @@ def collect_groups(
 
     With `online_filter`, groups whose rewards are all equal are dropped and more prompts are sampled
     (up to `max_refills` refills, DAPO-style dynamic sampling, each sized by the kept rate so far) until
-    `batch_size` groups are kept;
-    the surplus is trimmed in whole groups. The original dropped without refilling and could split a group.
-    Try t samples with seed `seed + t`, so a step's rollouts depend only on (seed, step, model).
+    `batch_size` groups are kept; the surplus is trimmed in whole groups. The original dropped without
+    refilling and could split a group. Try t samples with seed `seed + t`, so a step's rollouts depend only
+    on (seed, step, model).
 
     Returns:
         (batch of at most `batch_size` groups, or None when no group was informative; stats of the first
@@ -107,25 +107,12 @@ def collect_groups(
     for attempt in range(1 + (max_refills if online_filter else 0)):
         idx = sampler.next(_refill_size(stage.batch_size, n_kept, n_sampled))
         n_sampled += len(idx)
-        rb = engine.generate([prompt_ids[i] for i in idx], params, seed=seed + attempt)
-        texts = decode_responses(tokenizer, rb.response_ids, rb.resp_mask)
-        reqs = [ScoreRequest(t, problems[i].ability, problems[i].data_source, problems[i].ground_truth)
-                for t, i in zip(texts, (i for i in idx for _ in range(stage.group_size)), strict=True)]
-        results = registry.score(reqs)
-        rewards = torch.tensor([r.reward for r in results], dtype=torch.float32)  # (N,)
-        batch = StepBatch([prompt_ids[i] for i in idx for _ in range(stage.group_size)], rb.response_ids,
-                          rb.resp_mask, rb.old_logp, rb.truncated, rewards, stage.group_size)
-        useful = informative_groups(rewards, stage.group_size) if online_filter else \
+        batch, step_stats = _rollout_and_score(engine, tokenizer, registry, problems, prompt_ids, idx, params,
+                                               seed + attempt)
+        useful = informative_groups(batch.rewards, stage.group_size) if online_filter else \
             torch.ones(len(idx), dtype=torch.bool)
         if attempt == 0:
-            stats = {
-                "reward/mean": rewards.mean().item(),
-                "rollout/len_mean": rb.lengths.float().mean().item(),
-                "rollout/len_max": rb.lengths.max().item(),
-                "rollout/truncated_frac": rb.truncated.float().mean().item(),
-                "reward/timeouts": float(sum(r.status == "timeout" for r in results)),
-                "filter/kept_frac": useful.float().mean().item(),
-            }
+            stats = step_stats | {"filter/kept_frac": useful.float().mean().item()}
         take = useful.nonzero().flatten().tolist()[: stage.batch_size - n_kept]
         if take:
             kept.append(batch.groups(take))
@@ -135,3 +122,24 @@ def collect_groups(
     stats["filter/tries"] = float(attempt + 1)
     stats["filter/groups"] = float(n_kept)
     return (_cat(kept) if kept else None), stats
+
+
+def _rollout_and_score(engine: RolloutEngine, tokenizer: PreTrainedTokenizerBase, registry: RewardRegistry,
+                       problems: list[Problem], prompt_ids: list[list[int]], idx: list[int],
+                       params: SamplingParams, seed: int) -> tuple[StepBatch, dict[str, float]]:
+    """G responses for each prompt in `idx`, scored, as a batch plus rollout statistics."""
+    rb = engine.generate([prompt_ids[i] for i in idx], params, seed=seed)
+    texts = decode_responses(tokenizer, rb.response_ids, rb.resp_mask)
+    rows = [i for i in idx for _ in range(params.n)]
+    results = registry.score([ScoreRequest(t, problems[i].ability, problems[i].data_source, problems[i].ground_truth)
+                              for t, i in zip(texts, rows, strict=True)])
+    rewards = torch.tensor([r.reward for r in results], dtype=torch.float32)  # (N,)
+    batch = StepBatch([prompt_ids[i] for i in rows], rb.response_ids, rb.resp_mask, rb.old_logp, rb.truncated,
+                      rewards, params.n)
+    return batch, {
+        "reward/mean": rewards.mean().item(),
+        "rollout/len_mean": rb.lengths.float().mean().item(),
+        "rollout/len_max": rb.lengths.max().item(),
+        "rollout/truncated_frac": rb.truncated.float().mean().item(),
+        "reward/timeouts": float(sum(r.status == "timeout" for r in results)),
+    }

@@ -13,7 +13,7 @@ Every key the trainer logs, with its meaning:
   loss/policy, loss/entropy_bonus, clip/frac, ratio/mean, grad/norm, update/steps
   stage/index, stage/max_response_length
   perf/step_s, perf/rollout_s, perf/update_s, perf/tokens_per_s   wall-clock timings (not reproducible)
-  val/<data_source>/acc@t<τ>   validation Avg@n at temperature τ
+  val/<data_source>/avg@<n>_t<τ>   validation Avg@n at temperature τ
 """
 
 from __future__ import annotations

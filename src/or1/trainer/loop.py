@@ -185,7 +185,7 @@ def validate(run: Run, step: int) -> dict[str, float]:
         for group in samples:
             by_source.setdefault(group[0].problem.data_source, []).append([s.result.correct for s in group])
         for src, correct in by_source.items():
-            out[f"val/{src}/acc@t{temp:g}"] = avg_at_k(correct)
+            out[f"val/{src}/avg@{v.n}_t{temp:g}"] = avg_at_k(correct)
     return out
 
 
