@@ -55,6 +55,17 @@ def test_row_with_empty_ground_truth(tmp_path, raw_model_dir, capsys):
     assert not out.exists()  # nothing written before the input is known to be good
 
 
+def test_row_without_a_verifier(tmp_path, raw_model_dir, capsys):
+    rows = make_rows(4, 0, "test", low=1, high=9)
+    rows[2]["ability"] = "chemistry"
+    bad = tmp_path / "chem.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), bad)
+    assert or1_eval("--model", raw_model_dir, "--data", bad, "--k", "2", "--out", tmp_path / "o") == 1
+    line = _error_line(capsys)
+    assert "chem.parquet: row 2: no verifier for ability/data_source 'chemistry'" in line
+    assert not (tmp_path / "o").exists()
+
+
 @pytest.mark.parametrize("k", ["0", "-3"])
 def test_k_below_one_is_bad_usage(tmp_path, raw_model_dir, easy_task, capsys, k):
     with pytest.raises(SystemExit) as e:

@@ -31,11 +31,12 @@ from rich.progress import (
 from rich.text import Text
 from transformers import PreTrainedTokenizerBase
 
+from or1.data.schema import DataError
 from or1.eval.datasets import EvalSet, load_eval_sets
 from or1.eval.records import append_records, load_complete, to_record
 from or1.eval.report import DatasetResult, summarize_dataset, write_outputs
 from or1.eval.sample import sample_and_score
-from or1.rewards.registry import RewardRegistry
+from or1.rewards.registry import RewardRegistry, ScoreRequest
 from or1.rollout.types import RolloutEngine, SamplingParams
 
 __all__ = ["EvalSpec", "SettingsMismatch", "chunk_seed", "run_eval"]
@@ -127,6 +128,16 @@ def _check_manifest(spec: EvalSpec, sets: list[EvalSet]) -> dict[str, Any]:
     return new
 
 
+def _check_verifiers(sets: list[EvalSet], registry: RewardRegistry) -> None:
+    """Every row has a verifier, checked before sampling (the registry would only fail when scoring)."""
+    for s in sets:
+        for row, p in enumerate(s.problems):
+            try:
+                registry.family(ScoreRequest("", p.ability, p.data_source, p.ground_truth))
+            except KeyError as e:
+                raise DataError(f"{s.path}: row {row}: {e.args[0]}") from None
+
+
 def _write_json(path: Path, data: dict[str, Any]) -> None:
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(data, indent=2) + "\n")
@@ -182,9 +193,11 @@ def run_eval(spec: EvalSpec, load_engine: EngineLoader, registry: RewardRegistry
     settings checked before the model is loaded, and nothing is written before both succeed.
 
     Raises:
-        DataError: a data file is missing or malformed; SettingsMismatch: the folder holds another run.
+        DataError: a data file is missing or malformed, or a row has no verifier.
+        SettingsMismatch: the folder holds an evaluation with other settings.
     """
     sets = load_eval_sets(spec.data)
+    _check_verifiers(sets, registry)
     manifest = _check_manifest(spec, sets)
     engine, tok = load_engine()
     out = Path(spec.out)
