@@ -6,6 +6,7 @@ Nothing is downloaded: rows are generated, and the AIME files are the ones in ..
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -118,10 +119,24 @@ def planted_raw(path: Path, model: str = "tiny") -> tuple[dict[str, tuple[str, s
               "tests": CODE_TESTS, "solution": ADD, "extra": d(2)},
              {"id": "four-figure", "problem": "How many four-figure numbers are divisible by 7?", "answer": "1286",
               "extra": d(1)}]
-    text = {r["id"]: r["problem"] for r in good}
+    planted = _planted({r["id"]: r["problem"] for r in good}, d)
+    rows = good[:20] + [p[0] for p in planted] + good[20:]  # copies come after their originals
+    lines = [json.dumps(r).encode() for r in rows]
+    lines.insert(5, b'{"id": "line-5", "problem": "caf\xe9 au lait", "answer": "1"}')
+    lines.insert(9, b'{"id": "line-9", "problem": broken json')
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    expected = {p[0]["id"]: (p[1], p[2]) for p in planted}
+    expected |= {"line-5": ("ingest", "non_utf8"), "line-9": ("ingest", "unreadable")}
+    return expected, {r["id"] for r in good}
+
+
+def _planted(text: dict[str, str], d: Callable[[int], dict]) -> list[tuple[dict, str, str]]:
+    """(raw row, step, reason) of every planted defect; `text` holds the good problems by id."""
+    from or1.data.synthetic import synthetic_rows
+
     aime = [r["prompt"][0]["content"] for r in pq.read_table(AIME24).to_pylist()]
     easy = synthetic_rows(2, seed=12)
-    planted = [
+    return [
         ({"id": "no-answer", "problem": "What is 6 times 7?", "answer": ""}, "ingest", "missing_answer"),
         ({"id": "no-problem", "problem": "  ", "answer": "3"}, "ingest", "missing_problem"),
         ({"id": "too-long", "problem": "Sum the digits. " + "1" * 9000, "answer": "9000"}, "ingest", "too_long"),
@@ -158,11 +173,3 @@ def planted_raw(path: Path, model: str = "tiny") -> tuple[dict[str, tuple[str, s
         *[({"id": f"hard-{k}", "problem": q, "answer": "987654321"}, "select", "too_hard")
           for k, q in enumerate(["7+5-3", "8+1-6"])],
     ]
-    rows = good[:20] + [p[0] for p in planted] + good[20:]  # copies come after their originals
-    lines = [json.dumps(r).encode() for r in rows]
-    lines.insert(5, b'{"id": "line-5", "problem": "caf\xe9 au lait", "answer": "1"}')
-    lines.insert(9, b'{"id": "line-9", "problem": broken json')
-    path.write_bytes(b"\n".join(lines) + b"\n")
-    expected = {p[0]["id"]: (p[1], p[2]) for p in planted}
-    expected |= {"line-5": ("ingest", "non_utf8"), "line-9": ("ingest", "unreadable")}
-    return expected, {r["id"] for r in good}
