@@ -19,6 +19,8 @@ def _formatter(step: str) -> type[argparse.HelpFormatter]:
     """A help formatter that appends each option's default, read from the step's options class on demand."""
 
     class Formatter(argparse.HelpFormatter):
+        """argparse's formatter, plus the default of each option that maps to an options field."""
+
         def _get_help_string(self, action: argparse.Action) -> str:
             from or1.data.pipeline import OPTIONS
 

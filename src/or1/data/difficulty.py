@@ -32,17 +32,19 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class DifficultyOptions:
-    """Attributes:
-    model: HF model directory to sample (any causal LM the rollout engine loads).
-    model_name: key under `model_difficulty` (default: the directory's name).
-    samples: N samples per problem (the paper: 16 for math, 8 for code).
-    temperature, top_p, max_tokens: sampling (the paper samples as in training: τ 1.0, top-p 1.0).
-    seed: chunk c is sampled with seed + c.
-    chunk: problems per engine call and per progress record.
-    max_batch: responses decoded together by the engine.
-    workers: verifier worker processes (default: one per core).
-    progress: progress file for resuming (None: no resume file).
-    resample: sample rows that already have a value for this model.
+    """How `difficulty` samples.
+
+    Attributes:
+        model: HF model directory to sample (any causal LM the rollout engine loads).
+        model_name: key under `model_difficulty` (default: the directory's name).
+        samples: N samples per problem (the paper: 16 for math, 8 for code).
+        temperature, top_p, max_tokens: sampling (the paper samples as in training: τ 1.0, top-p 1.0).
+        seed: chunk c is sampled with seed + c.
+        chunk: problems per engine call and per progress record.
+        max_batch: responses decoded together by the engine.
+        workers: verifier worker processes (default: one per core).
+        progress: progress file for resuming (None: no resume file).
+        resample: sample rows that already have a value for this model.
     """
 
     model: str = ""
@@ -67,6 +69,7 @@ class DifficultyOptions:
 
     @property
     def key(self) -> str:
+        """The `model_difficulty` key this run writes."""
         return self.model_name or Path(self.model).name
 
 
@@ -138,6 +141,7 @@ class _Sampler:
                                      max_tokens=opts.max_tokens)
 
     def run(self, problems: list[Any], seed: int) -> list[dict[str, Any]]:
+        """Per-problem results {n, failures, statuses, lengths, truncated} of one chunk."""
         from or1.eval.sample import sample_and_score
 
         groups = sample_and_score(self.engine, self.tokenizer, problems, self.registry, self.params, seed,
@@ -147,6 +151,7 @@ class _Sampler:
                  "truncated": sum(bool(s.truncated) for s in g)} for g in groups]
 
     def close(self) -> None:
+        """Stop the verifier workers."""
         self.registry.close()
 
 

@@ -29,15 +29,17 @@ DEFAULT_PROMPT = (
 
 @dataclass(frozen=True)
 class JudgeOptions:
-    """Attributes:
-    models: judge model directories; every judge votes `votes` times.
-    votes: samples per judge and problem.
-    min_votes: keep problems with at least this many votes over all judges.
-    prompt: the template (module docstring).
-    accept, reject: case-insensitive regexes of a verdict for and against.
-    temperature, top_p, max_tokens: sampling of the judges.
-    seed: judge j samples chunk c with seed + 1000 * j + c.
-    chunk: problems per engine call.
+    """How `judge` votes.
+
+    Attributes:
+        models: judge model directories; every judge votes `votes` times.
+        votes: samples per judge and problem.
+        min_votes: keep problems with at least this many votes over all judges.
+        prompt: the template (module docstring).
+        accept, reject: case-insensitive regexes of a verdict for and against.
+        temperature, top_p, max_tokens: sampling of the judges.
+        seed: judge j samples chunk c with seed + 1000 * j + c.
+        chunk: problems per engine call.
     """
 
     models: tuple[str, ...] = ()

@@ -38,6 +38,7 @@ class Removal:
     detail: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
+        """The report entry {uid, reason, detail}."""
         return {"uid": self.uid, "reason": self.reason, "detail": self.detail}
 
 

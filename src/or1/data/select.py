@@ -40,9 +40,11 @@ def parse_keep(spec: str) -> tuple[int | None, int | None]:
 
 @dataclass(frozen=True)
 class SelectOptions:
-    """Attributes:
-    keep: inclusive range of failures to keep (`parse_keep`), the paper's 1..15 for 16 samples.
-    model_name: the `model_difficulty` key, e.g. DeepSeek-R1-Distill-Qwen-7B.
+    """Which rows `select` keeps.
+
+    Attributes:
+        keep: inclusive range of failures to keep (`parse_keep`), the paper's 1..15 for 16 samples.
+        model_name: the `model_difficulty` key, e.g. DeepSeek-R1-Distill-Qwen-7B.
     """
 
     keep: str = "1..15"
