@@ -73,3 +73,22 @@ def test_bad_usage_exits_2():
     assert or1("frobnicate").returncode == 2
     assert or1("select", "x.parquet", "-o", "y.parquet").returncode == 2  # --model-name is required
     assert or1("dedup", "x.parquet", "-o", "y.parquet", "--threshold", "high").returncode == 2
+
+
+def test_every_flag_is_an_option_field():
+    """A flag whose dest is not a field of the step's options would be silently ignored."""
+    import argparse
+    import dataclasses
+
+    from or1.data.cli import add_parser
+    from or1.data.pipeline import OPTIONS
+
+    root = argparse.ArgumentParser()
+    add_parser(root.add_subparsers())
+    data = next(a for a in root._actions if isinstance(a, argparse._SubParsersAction)).choices["data"]
+    actions = next(a for a in data._actions if isinstance(a, argparse._SubParsersAction)).choices
+    plumbing = {"help", "input", "inputs", "out", "map", "config"}
+    for name, parser in actions.items():
+        fields = {f.name for f in dataclasses.fields(OPTIONS[name])} if name in OPTIONS else set()
+        for act in parser._actions:
+            assert act.dest in fields | plumbing, f"or1 data {name}: {act.option_strings} sets unknown '{act.dest}'"

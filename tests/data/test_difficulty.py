@@ -32,8 +32,8 @@ def rated_input(tmp_path, easy_task):
 
 
 def _opts(model_dir, **kw) -> DifficultyOptions:
-    return DifficultyOptions(model=str(model_dir), model_name="warm", samples=N, max_tokens=32, chunk=3, workers=1,
-                             **kw)
+    return DifficultyOptions(**{"model": str(model_dir), "model_name": "warm", "samples": N, "max_tokens": 32,
+                                "chunk": 3, "workers": 1, **kw})
 
 
 def _check_values(rows: list[dict]) -> None:

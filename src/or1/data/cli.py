@@ -27,10 +27,10 @@ def _formatter(step: str) -> type[argparse.HelpFormatter]:
             help_text = action.help or ""
             fields = {f.name: f for f in dataclasses.fields(OPTIONS[step])} if step in OPTIONS else {}
             f = fields.get(action.dest)
-            if (f is None or isinstance(action, argparse._StoreConstAction) or f.default is dataclasses.MISSING
-                    or "(default" in help_text):
+            if (f is None or action.required or isinstance(action, argparse._StoreConstAction)
+                    or f.default is dataclasses.MISSING or "(default" in help_text):
                 return help_text
-            return f"{help_text} (default: {f.default if f.default not in ('', None) else 'none'})"
+            return f"{help_text} (default: {f.default if f.default not in ('', None, ()) else 'none'})"
 
     return Formatter
 
@@ -147,7 +147,8 @@ def _add_filters(subs: argparse._SubParsersAction) -> None:
     p.add_argument("--ngram", type=int, help="words per n-gram of the overlap test")
     p.add_argument("--threshold", dest="minhash_threshold", type=float, help="MinHash similarity that removes a row")
     p.add_argument("--minhash-ngram", dest="minhash_ngram", type=int, help="words per shingle of the similarity test")
-    p.add_argument("--common-docs", dest="common_docs", type=int, help="ignore n-grams shared by this many eval rows")
+    p.add_argument("--common-frac", dest="common_frac", type=float,
+                   help="ignore words and n-grams found in this fraction of the eval problems")
 
 
 def _add_model_steps(subs: argparse._SubParsersAction) -> None:
@@ -181,8 +182,9 @@ def _add_model_steps(subs: argparse._SubParsersAction) -> None:
     p.add_argument("--prompt", help="template with {problem} and {answer}, or @FILE")
     p.add_argument("--accept", help="regex of a verdict for the problem")
     p.add_argument("--reject", help="regex of a verdict against it")
-    for flag, kind in (("temperature", float), ("max-tokens", int), ("seed", int)):
-        p.add_argument(f"--{flag}", dest=flag.replace("-", "_"), type=kind)
+    for flag, kind, what in (("temperature", float, "sampling temperature"), ("max-tokens", int, "answer length limit"),
+                             ("seed", int, "base seed")):
+        p.add_argument(f"--{flag}", dest=flag.replace("-", "_"), type=kind, help=what)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
