@@ -19,7 +19,7 @@ def or1(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
                           timeout=300)
 
 
-@pytest.mark.parametrize("cmd", [[], ["train"], ["export"], ["demo"], ["verify"], ["config"]])
+@pytest.mark.parametrize("cmd", [[], ["train"], ["export"], ["demo"], ["verify"], ["config"], ["eval"], ["eval", "compare"]])
 def test_every_command_explains_itself(cmd):
     r = or1(*cmd, "--help")
     assert r.returncode == 0
