@@ -19,7 +19,12 @@ def or1(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
                           timeout=300)
 
 
-@pytest.mark.parametrize("cmd", [[], ["train"], ["export"], ["demo"], ["verify"], ["config"], ["eval"], ["eval", "compare"]])
+COMMANDS = [[], ["train"], ["export"], ["demo"], ["verify"], ["config"], ["eval"], ["eval", "compare"], ["data"],
+            *[["data", a] for a in ("ingest", "clean", "dedup", "decontaminate", "difficulty", "select", "judge",
+                                    "pipeline")]]
+
+
+@pytest.mark.parametrize("cmd", COMMANDS)
 def test_every_command_explains_itself(cmd):
     r = or1(*cmd, "--help")
     assert r.returncode == 0
