@@ -27,7 +27,8 @@ def verifier():
         yield v
 
 
-def _sandbox_processes() -> list[str]:
+def sandbox_processes() -> list[str]:
+    """Processes running as one of the sandbox uids."""
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
@@ -40,23 +41,47 @@ def _sandbox_processes() -> list[str]:
     return found
 
 
-def _mounts() -> str:
-    with open("/proc/self/mounts") as f:
+def mounts_of(pid: str = "self") -> str:
+    with open(f"/proc/{pid}/mounts") as f:
         return f.read()
+
+
+def children(pid: int) -> list[str]:
+    """Processes whose parent is `pid` (a run's init, while it lives, is a child of the launcher)."""
+    found = []
+    for child in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{child}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == pid:
+            found.append(child)
+    return found
+
+
+def wait_until_clean(launcher_pid: int) -> None:
+    """Wait (up to 2 s) until no sandbox process and no child of the launcher is left."""
+    deadline = time.monotonic() + 2.0  # exiting tasks can linger a moment after the result pipe closes
+    while (sandbox_processes() or children(launcher_pid)) and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 @pytest.fixture
 def host_unchanged(verifier):
-    """Checks after the test: no sandbox process or mount left, no run directory left, pool still works."""
-    mounts = _mounts()
+    """Checks after the test: no sandbox process or mount left (on the host and in the launcher), the
+    launcher is the same process and has no run left, and the pool still works."""
+    assert verifier.score_batch([SUM], [GT], mode="program")[0].status == "ok"  # starts the launcher
+    launcher = verifier.sandbox.launcher.pid
+    mounts, launcher_mounts = mounts_of(), mounts_of(str(launcher))
     yield
-    deadline = time.monotonic() + 2.0
-    while _sandbox_processes() and time.monotonic() < deadline:  # exiting tasks can linger a moment
-        time.sleep(0.02)
-    assert _sandbox_processes() == []
-    assert _mounts() == mounts
-    base = verifier.sandbox.base
-    assert os.listdir(base / "runs") == [] and os.listdir(base / "jail") == []
+    wait_until_clean(launcher)
+    assert sandbox_processes() == []
+    assert children(launcher) == []
+    assert mounts_of() == mounts
+    assert verifier.sandbox.launcher.pid == launcher  # no hostile program brings the launcher down
+    assert mounts_of(str(launcher)) == launcher_mounts
+    assert os.listdir(verifier.sandbox.base / "jail") == []
     assert verifier.score_batch([SUM], [GT], mode="program")[0].status == "ok"
 
 

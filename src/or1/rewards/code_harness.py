@@ -1,9 +1,9 @@
-"""Inside the sandbox: set up isolation, then run one program against its test inputs (docs/sandbox.md).
+"""Inside the sandbox: set up one run's isolation, then run its program against its test inputs.
 
-Started by `or1.rewards.sandbox` as `python -I -S -B code_harness.py JOB_FILE HOST_PID`, as root. Standard
-library only, and as few imports as possible: interpreter start-up is most of a run's cost. Site-packages
-are not loaded at start (nothing from the host's .pth files runs); the job lists the directories the
-program may import from.
+Entered by fork from `code_launcher.py` (a pre-started root process that has already imported this module,
+`code_jail.py` and the prelude modules), so a run pays for no interpreter start and no imports. Standard
+library only. Each run still gets fresh processes of its own (init, worker; see code_jail.py and
+docs/sandbox.md); the launcher itself never sees a job's contents, only the file descriptors carrying it.
 
 Protocol: fd 3 is a pipe to the host. One frame per event: a header line `INDEX STATUS SECONDS N M`
 (INDEX -1 = ready, -2 = exit code) followed by N payload bytes (the program's stdout, or the JSON text of a
@@ -13,31 +13,31 @@ own output; the comparison happens outside.
 """
 
 import builtins
+import fcntl
 import io
 import marshal
 import os
+import select
+import signal
 import sys
 import time
 
-RESULT_FD = 3
+# A top-level module here: code_launcher.py imports this file and code_jail.py from their directory.
+import code_jail as jail
+
+RESULT_FD, LIFELINE_FD, JOB_FD = 3, 4, 5
 _write, _now, _memfd = os.write, time.perf_counter, os.memfd_create
 
 
-def _load_jail(code: bytes) -> object:
-    """code_jail.py as a module, from the compiled code the host sent (`-I` keeps its directory off
-    sys.path on purpose, and compiling it here on every run would cost a millisecond or two)."""
-    module = type(sys)("_or1_code_jail")
-    exec(marshal.loads(code), module.__dict__)
-    return module
-
-
-def send(i: int, status: str, seconds: float = 0.0, payload: bytes = b"", error: str = "") -> None:
+def send(
+    i: int, status: str, seconds: float = 0.0, payload: bytes = b"", error: str = "", fd: int = RESULT_FD
+) -> None:
     """Write one frame to the result pipe; exit quietly if the host has gone."""
     err = error[-2000:].encode("utf-8", "replace")
     data = b"%d %s %.6f %d %d\n" % (i, status.encode(), seconds, len(payload), len(err)) + payload + err
     try:
         while data:
-            data = data[_write(RESULT_FD, data) :]
+            data = data[_write(fd, data) :]
     except OSError:
         os._exit(0)
 
@@ -245,39 +245,66 @@ def _wait_exit_code(pid: int) -> int:
             return os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
 
 
-def init(job: dict) -> None:
-    """PID 1 of the namespace: mount /proc, chroot, fork the worker, reap until the worker exits."""
+def _pin_fds(fds: list[int]) -> None:
+    """Move the run's descriptors to RESULT_FD, LIFELINE_FD, JOB_FD and close every other one above 2.
+
+    Above all this closes the launcher's socket: nothing of a run can ever ask the launcher for anything.
+    """
+    high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in fds]  # above any target: no clobbering
+    for target, fd in enumerate(high, start=RESULT_FD):
+        os.dup2(fd, target, inheritable=False)
+    os.closerange(RESULT_FD + len(fds), os.sysconf("SC_OPEN_MAX"))
+
+
+def _read_job(settings: dict) -> dict:
+    """The job the host wrote into the JOB_FD memfd, with the launcher's settings (jail root, paths)."""
+    chunks = []
+    while chunk := os.pread(JOB_FD, 1 << 20, sum(map(len, chunks))):
+        chunks.append(chunk)
+    os.close(JOB_FD)
+    return {**marshal.loads(b"".join(chunks)), **settings}
+
+
+def _await_worker(pid: int) -> int:
+    """Wait until the worker exits (its exit code) or the host closes the lifeline (end the run)."""
+    worker_fd = os.pidfd_open(pid)
+    if LIFELINE_FD in select.select([worker_fd, LIFELINE_FD], [], [])[0]:
+        # The host is done with this run (or gone). Kill the run's process group, then exit: PID 1's
+        # death makes the kernel kill whatever is left in the namespace, setsid() escapees included.
+        os.killpg(0, signal.SIGKILL)  # as the namespace's init, this process is immune to it
+        os._exit(0)
+    return _wait_exit_code(pid)
+
+
+def _setup_init(fds: list[int], settings: dict) -> dict:
+    """Everything init does before forking the worker; returns the job."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the launcher ignores it to auto-reap runs
+    os.setpgid(0, 0)
     jail.die_with_parent(0)
+    _pin_fds(fds)
+    job = _read_job(settings)
+    jail.unshare_run()
+    jail.mount_private_tmp(job["root"], job["tmp_mb"], job["uid"])
     jail.enter_root(job["root"])
-    pid = os.fork()
-    if pid == 0:
-        worker(job)
-    os._exit(_wait_exit_code(pid))  # exiting kills every other process of the namespace
+    return job
 
 
-def main() -> None:
-    """Outer process: read the job (as root, before the jail hides the host), unshare, fork init."""
-    global jail
-    job_path, host_pid = sys.argv[1], int(sys.argv[2])
-    with open(job_path, "rb") as f:
-        job = marshal.loads(f.read())
-    jail = _load_jail(job["jail_code"])
-    jail.die_with_parent(host_pid)
-    os.dup2(1, RESULT_FD)
-    jail.unshare_namespaces()
-    jail.build_root(job["root"], job["expose_paths"], job["tmp_mb"], job["uid"])
-    pid = os.fork()
-    if pid == 0:
-        try:
-            init(job)
-        except BaseException as exc:
-            send(-2, "error", 0.0, b"", "init: " + _error_text(exc))
-        os._exit(71)
-    # The last frame: the host learns how the worker ended (e.g. 128 + SIGXCPU) without waiting on us.
-    send(-2, "exit", 0.0, b"%d" % _wait_exit_code(pid))
+def init(fds: list[int], settings: dict) -> None:
+    """PID 1 of a fresh PID namespace, forked from the launcher: isolate, fork the worker, report how it
+    ended, exit (which ends the namespace); never returns.
+
+    Args:
+        fds: the result pipe, the lifeline (end of file = stop the run) and the job memfd, from the host.
+        settings: the launcher's fixed settings (jail root, site paths, prelude table).
+    """
+    try:
+        job = _setup_init(fds, settings)
+        pid = os.fork()
+        if pid == 0:
+            os.close(LIFELINE_FD)
+            worker(job)
+        # The last frame: the host learns how the worker ended (e.g. 128 + SIGXCPU).
+        send(-2, "exit", 0.0, b"%d" % _await_worker(pid))
+    except BaseException as exc:
+        send(-2, "error", 0.0, b"", "init: " + _error_text(exc))
     os._exit(0)
-
-
-jail: object = None
-if __name__ == "__main__":
-    main()

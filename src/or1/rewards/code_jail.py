@@ -1,26 +1,24 @@
-"""Isolation steps run inside the sandbox process before any candidate code (docs/sandbox.md).
+"""Isolation steps run inside the sandbox before any candidate code (docs/sandbox.md).
 
-Executed by `code_harness.py` (the host ships this module's compiled code in the job) in an interpreter
-started with `-I -S`, so it uses the standard library only and imports nothing from or1. Every step
-needs root (the host side refuses to start otherwise); the order matters and is commented where it does.
+Loaded by `code_launcher.py` in an interpreter started with `-I -S`, so it uses the standard library only
+and imports nothing from or1. Every step needs root (the host side refuses to start otherwise); the order
+matters and is commented where it does.
 
-Process layout of one sandbox run:
+Process layout (the launcher is started once; everything below it is new for every program run):
 
-    host verifier thread
-      └─ outer  (Popen child, root, host PID namespace, own process group)
-           └─ init   (PID 1 of a fresh PID namespace, root, chrooted)
-                └─ worker (PID 2, unprivileged uid, rlimits) - runs the candidate program
+    launcher (root, own mount namespace holding the read-only jail tree, built once)
+      └─ init   (PID 1 of a fresh PID namespace, root, own process group; new mount, network, IPC and
+           │     UTS namespaces; private /tmp; chrooted)
+           └─ worker (PID 2, unprivileged uid, rlimits) - runs the candidate program
 
-When init dies the kernel kills every process left in its PID namespace, so killing the outer process group
-(which holds init, and which the candidate cannot leave on init's behalf) removes everything the candidate
-started, including processes that called setsid().
+When init dies the kernel kills every process left in its PID namespace, including processes that left
+init's process group with setsid(); init kills its process group and exits when the host ends the run.
 """
 
 from __future__ import annotations
 
-# `_ctypes` is the C core of `ctypes`; importing `ctypes` itself costs 5-15 ms per run, most of a run's
-# overhead, for class definitions this module does not need. Python 3.11 has no os.unshare/os.mount.
-import _ctypes
+# Python 3.11 has no os.unshare/os.mount: libc through ctypes (imported once per launcher, not per run).
+import ctypes
 import os
 import resource
 import signal
@@ -39,38 +37,24 @@ SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", 
 DEVICES = ("null", "zero", "full", "random", "urandom")
 
 
-class _CInt(_ctypes._SimpleCData):
-    _type_ = "i"
-
-
-class _CULong(_ctypes._SimpleCData):
-    _type_ = "L"
-
-
-class _LibcFunction(_ctypes.CFuncPtr):
-    _flags_ = _ctypes.FUNCFLAG_CDECL | _ctypes.FUNCFLAG_USE_ERRNO
-    _restype_ = _CInt
-
-
-_libc = _ctypes.dlopen(None)
-_unshare, _mount_fn, _prctl_fn = (
-    _LibcFunction(_ctypes.dlsym(_libc, n)) for n in ("unshare", "mount", "prctl")
-)
+_libc = ctypes.CDLL(None, use_errno=True)
+_unshare, _setns, _mount_fn, _prctl_fn = _libc.unshare, _libc.setns, _libc.mount, _libc.prctl
 
 
 def _check(rc: int, what: str) -> None:
     if rc != 0:
-        err = _ctypes.get_errno()
+        err = ctypes.get_errno()
         raise OSError(err, f"{what}: {os.strerror(err)}")
 
 
 def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
     enc = [None if s is None else s.encode() for s in (source, target, fstype, data)]
-    _check(_mount_fn(enc[0], enc[1], enc[2], _CULong(flags), enc[3]), f"mount {target}")
+    _check(_mount_fn(enc[0], enc[1], enc[2], ctypes.c_ulong(flags), enc[3]), f"mount {target}")
 
 
 def _prctl(option: int, value: int) -> None:
-    _check(_prctl_fn(option, _CULong(value), _CULong(0), _CULong(0), _CULong(0)), f"prctl {option}")
+    args = (ctypes.c_ulong(value), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+    _check(_prctl_fn(option, *args), f"prctl {option}")
 
 
 def die_with_parent(parent_pid: int) -> None:
@@ -84,17 +68,45 @@ def die_with_parent(parent_pid: int) -> None:
         os._exit(70)
 
 
-def unshare_namespaces() -> None:
-    """New mount, network, PID, IPC and UTS namespaces; mounts stop propagating to the host.
-
-    The network namespace has only a loopback device, left down: no route anywhere, not even localhost.
-    The IPC namespace takes System V shared memory and message queues with it when it dies. The PID
-    namespace applies to children: the next fork becomes its PID 1.
-    """
-    flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS
-    _check(_unshare(flags), "unshare")
+def private_mounts() -> None:
+    """A mount namespace of our own whose mounts never propagate back to the host (the launcher's)."""
+    _check(_unshare(CLONE_NEWNS), "unshare")
     # Without this, mounts below could propagate back to the host through shared mount peers.
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
+
+
+def open_pid_namespace() -> int:
+    """A descriptor of this process's own PID namespace, for `fork_in_new_pid_namespace`."""
+    return os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+
+
+def fork_in_new_pid_namespace(own_ns_fd: int) -> int:
+    """`os.fork()`, the child becoming PID 1 of a fresh PID namespace; this process stays where it is.
+
+    unshare(CLONE_NEWPID) affects only the caller's next children, and may not be repeated while it is
+    pending; setns back to our own namespace afterwards makes the next call start a fresh one again.
+    Returns the child's pid (0 in the child), as `os.fork`.
+    """
+    _check(_unshare(CLONE_NEWPID), "unshare")
+    try:
+        pid = os.fork()
+    except BaseException:
+        _check(_setns(own_ns_fd, CLONE_NEWPID), "setns")
+        raise
+    if pid:
+        _check(_setns(own_ns_fd, CLONE_NEWPID), "setns")
+    return pid
+
+
+def unshare_run() -> None:
+    """New mount, network, IPC and UTS namespaces for one run (called by the run's init).
+
+    The network namespace has only a loopback device, left down: no route anywhere, not even localhost.
+    The IPC namespace takes System V shared memory and message queues with it when it dies. The mount
+    namespace is a copy of the launcher's (read-only jail tree included), so this run's /tmp and /proc
+    mounts stay its own.
+    """
+    _check(_unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
 
 
 def _bind_ro(source: str, target: str, is_dir: bool = True, nodev: int = MS_NODEV) -> None:
@@ -109,12 +121,12 @@ def _bind_ro(source: str, target: str, is_dir: bool = True, nodev: int = MS_NODE
     _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | nodev)
 
 
-def build_root(root: str, extra_paths: list[str], tmp_mb: int, uid: int) -> None:
-    """Assemble the jail's file tree on a fresh tmpfs at `root`.
+def build_root(root: str, extra_paths: list[str]) -> None:
+    """Assemble the jail's file tree on a fresh tmpfs at `root`, then make that tmpfs read-only.
 
-    Visible: system directories and the Python installation (read-only, nosuid), a minimal /dev, and a
-    private writable /tmp (size-capped tmpfs owned by the sandbox uid) that is the working directory.
-    The tmpfs mounts live only in this mount namespace, so they vanish with the sandbox.
+    Built once per launcher and shared by every run (nothing in it is writable). Visible: system
+    directories and the Python installation (read-only, nosuid), a minimal /dev, and empty mount points
+    for the per-run /tmp, /dev/shm (`mount_private_tmp`) and /proc (`enter_root`).
     """
     _mount("or1-jail", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
     for path in SYSTEM_PATHS:
@@ -131,11 +143,18 @@ def build_root(root: str, extra_paths: list[str], tmp_mb: int, uid: int) -> None
     os.symlink("/proc/self/fd", root + "/dev/fd")
     for i, name in enumerate(("stdin", "stdout", "stderr")):
         os.symlink(f"/proc/self/fd/{i}", f"{root}/dev/{name}")
-    opts = f"size={tmp_mb}m,mode=0700,uid={uid},gid={uid}"
     for path in ("/tmp", "/dev/shm"):
         os.makedirs(root + path, mode=0o755, exist_ok=True)
-        _mount("or1-tmp", root + path, "tmpfs", MS_NOSUID | MS_NODEV, opts)
     os.makedirs(root + "/proc", mode=0o555)
+    _mount(None, root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
+def mount_private_tmp(root: str, tmp_mb: int, uid: int) -> None:
+    """This run's writable /tmp (the working directory) and /dev/shm: empty size-capped tmpfs owned by
+    the run's uid. They live only in the run's mount namespace and vanish with it."""
+    opts = f"size={tmp_mb}m,mode=0700,uid={uid},gid={uid}"
+    for path in ("/tmp", "/dev/shm"):
+        _mount("or1-tmp", root + path, "tmpfs", MS_NOSUID | MS_NODEV, opts)
 
 
 def enter_root(root: str) -> None:

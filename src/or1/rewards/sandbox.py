@@ -1,37 +1,35 @@
-"""Host side of the code sandbox: launch, watch and clean up one isolated program run (docs/sandbox.md).
+"""Host side of the code sandbox: hand one isolated program run to the launcher, watch it, end it.
 
-Each run is a fresh `python -I -S code_harness.py` process (see code_harness.py and code_jail.py for
-what happens inside). This module gives it a private run directory and a uid of its own, enforces the
-wall-clock limits, reads its result frames, and always kills its whole process group and removes the run
-directory afterwards. Thread-safe: concurrent runs come from threads, each run is its own process.
+Each run is a fresh process tree forked by the sandbox launcher (code_launcher.py, started once per
+`Sandbox`; see code_harness.py and code_jail.py for what happens inside). This module gives each run a uid
+of its own, ships its job in a memfd, enforces the wall-clock limits, reads its result frames, and always
+ends it: closing the run's lifeline makes its init kill the run's process group and exit, and the
+host waits until the result pipe reaches end of file. Thread-safe: concurrent runs come from threads.
 """
 
 from __future__ import annotations
 
 import fcntl
-import importlib
 import itertools
 import marshal
 import os
 import select
-import shutil
-import signal
 import site
 import stat
-import subprocess
 import sys
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from or1.rewards.sandbox_launcher import Launcher, LauncherError
+
 __all__ = ["Frame", "RunReport", "Sandbox", "SandboxLimits"]
 
-HARNESS = str(Path(__file__).with_name("code_harness.py"))
-JAIL = Path(__file__).with_name("code_jail.py")
 UID_BASE = 2_000_000_000  # far above login users and the usual subuid ranges; see docs/sandbox.md
 UID_COUNT = 256
 _HEADER_MAX = 256
@@ -70,7 +68,7 @@ class SandboxLimits:
         output_mb: largest file the program may write, its stdout per test included (RLIMIT_FSIZE).
         nofile: open file descriptors per process (RLIMIT_NOFILE).
         tmp_mb: size of the private /tmp (and /dev/shm) tmpfs.
-        startup_s: wall-clock allowance to build the jail before the first test's clock starts.
+        startup_s: wall-clock allowance to set up the run's jail before the first test's clock starts.
         recursion_limit: Python recursion limit set before the program runs.
     """
 
@@ -110,8 +108,11 @@ class RunReport:
 class Sandbox:
     """Runs programs in isolated processes; one instance may serve many threads.
 
+    The launcher process starts on the first run (once, about 0.1 s) and stops when the instance is
+    closed or garbage-collected.
+
     Args:
-        base_dir: where run directories and uid lock files live (default: `<tmp>/or1-sandbox-<euid>`).
+        base_dir: where the jail mount point and uid lock files live (default: `<tmp>/or1-sandbox-<euid>`).
 
     Raises:
         PermissionError: not root (namespaces and the uid switch need it), or the base dir is not ours.
@@ -121,18 +122,28 @@ class Sandbox:
         if os.geteuid() != 0:
             raise PermissionError("the code sandbox needs root: namespaces, chroot and a uid switch")
         base = Path(base_dir or Path(tempfile.gettempdir()) / f"or1-sandbox-{os.geteuid()}")
-        # `jail` stays empty on the host: each run mounts its own root there, in its own mount namespace.
-        for path in (base, base / "locks", base / "runs", base / "jail"):
+        # `jail` stays empty on the host: the launcher mounts the jail tree there in its own mount namespace.
+        for path in (base, base / "locks", base / "jail"):
             path.mkdir(mode=0o700, exist_ok=True)
             info = path.lstat()
             if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077:
                 raise PermissionError(f"{path} must be a directory owned by us with mode 0700")
         self.base = base
-        self.site_paths = [p for p in site.getsitepackages() if os.path.isdir(p)]
+        site_paths = [p for p in site.getsitepackages() if os.path.isdir(p)]
         prefixes = {sys.base_prefix, sys.prefix, sys.base_exec_prefix, sys.exec_prefix}
-        self.expose_paths = sorted({os.path.realpath(p) for p in (*prefixes, *self.site_paths)})
-        self.prelude = _prelude_table()
-        self.jail_code = marshal.dumps(compile(JAIL.read_text(), str(JAIL), "exec"))
+        settings = {
+            "root": str(base / "jail"),
+            "site_paths": site_paths,
+            "expose_paths": sorted({os.path.realpath(p) for p in (*prefixes, *site_paths)}),
+            "prelude_star": list(PRELUDE_STAR),
+            "prelude_modules": list(PRELUDE_MODULES),
+        }
+        self.launcher = Launcher(settings)
+        self._finalizer = weakref.finalize(self, self.launcher.close)
+
+    def close(self) -> None:
+        """Stop the launcher (a later run starts a new one)."""
+        self.launcher.close()
 
     @contextmanager
     def _uid(self) -> Iterator[int]:
@@ -153,36 +164,6 @@ class Sandbox:
             return
         raise RuntimeError(f"all {UID_COUNT} sandbox uids are busy")
 
-    def _job(
-        self,
-        run_dir: str,
-        uid: int,
-        program: str,
-        inputs: list[bytes],
-        fn_name: str | None,
-        limits: SandboxLimits,
-    ) -> dict:
-        # CPU backstop only: the host's wall-clock limit normally fires first.
-        cpu_s = int(limits.time_limit_s * max(1, len(inputs))) + 2
-        return {
-            "root": str(self.base / "jail"),
-            "uid": uid,
-            "program": program,
-            "inputs": inputs,
-            "fn_name": fn_name,
-            "cpu_s": cpu_s,
-            "memory_mb": limits.memory_mb,
-            "nproc": limits.nproc,
-            "output_mb": limits.output_mb,
-            "nofile": limits.nofile,
-            "tmp_mb": limits.tmp_mb,
-            "recursion_limit": limits.recursion_limit,
-            "site_paths": self.site_paths,
-            "expose_paths": self.expose_paths,
-            "prelude": self.prelude,
-            "jail_code": self.jail_code,
-        }
-
     def run(
         self,
         program: str,
@@ -202,73 +183,61 @@ class Sandbox:
             on_frame: called with each test's frame as it arrives; return False to stop the run there.
 
         Returns:
-            The frames read and how the run ended. Never raises for anything the program does.
+            The frames read and how the run ended. Never raises for anything the program does; a
+            launcher that cannot start gives a report ended "error".
         """
         start = time.perf_counter()
         with self._uid() as uid:
-            run_dir = tempfile.mkdtemp(prefix="run-", dir=self.base / "runs")
-            try:
-                job = self._job(run_dir, uid, program, inputs, fn_name, limits)
-                job_path = os.path.join(run_dir, "job")
-                with open(os.open(job_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as f:
-                    f.write(marshal.dumps(job))
-                report = self._launch(run_dir, job_path, len(inputs), limits, on_frame)
-            finally:
-                shutil.rmtree(run_dir, ignore_errors=True)
+            report = self._run(_job(uid, program, inputs, fn_name, limits), len(inputs), limits, on_frame)
         report.seconds = time.perf_counter() - start
         return report
 
-    def _launch(
-        self,
-        run_dir: str,
-        job_path: str,
-        n_tests: int,
-        limits: SandboxLimits,
-        on_frame: Callable[[Frame], bool] | None,
+    def _run(
+        self, job: bytes, n_tests: int, limits: SandboxLimits, on_frame: Callable[[Frame], bool] | None
     ) -> RunReport:
-        env = {
-            "PATH": "/usr/local/bin:/usr/bin:/bin",
-            "LANG": "C.UTF-8",
-            "HOME": "/tmp",
-            "OMP_NUM_THREADS": "1",
-            "OPENBLAS_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-        }
-        with open(os.path.join(run_dir, "stderr"), "wb") as err:
-            proc = subprocess.Popen(
-                [sys.executable, "-I", "-S", "-B", HARNESS, job_path, str(os.getpid())],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=err,
-                env=env,
-                cwd=run_dir,
-                process_group=0,
-            )
-        reader = _FrameReader(proc.stdout.fileno(), (limits.output_mb << 20) + (1 << 16))  # type: ignore[union-attr]
+        job_fd = os.memfd_create("or1-job", os.MFD_CLOEXEC)
+        result_r, result_w = os.pipe()
+        life_r, life_w = os.pipe()
         try:
-            report = _read_frames(reader, n_tests, limits, on_frame)
+            os.write(job_fd, job)
+            self.launcher.submit([result_w, life_r, job_fd])
+        except (OSError, LauncherError) as exc:
+            for fd in (result_r, life_w):
+                os.close(fd)
+            return RunReport(ended="error", error=f"sandbox launch: {exc}")
         finally:
-            # The group holds the namespace's PID 1; its death takes every sandboxed process with it.
-            with suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+            for fd in (job_fd, result_w, life_r):
+                os.close(fd)
+        reader = _FrameReader(result_r, (limits.output_mb << 20) + (1 << 16))
+        try:
+            return _read_frames(reader, n_tests, limits, on_frame)
+        finally:
+            # The run's init sees end of file on its lifeline, kills the run's process group and exits.
+            os.close(life_w)
             # Every process of the run holds the pipe, so end-of-file means none is left.
             reader.drain(time.monotonic() + 10.0)
-            proc.stdout.close()  # type: ignore[union-attr]
-        if report.ended == "exited" and report.exit_code is None:
-            report.error += Path(run_dir, "stderr").read_bytes()[-2000:].decode(errors="replace")
-        return report
+            os.close(result_r)
 
 
-def _prelude_table() -> dict[str, tuple[str, str | None]]:
-    """Prelude name -> (module, attribute or None for the module itself)."""
-    table: dict[str, tuple[str, str | None]] = {}
-    for name in PRELUDE_STAR:
-        module = importlib.import_module(name)
-        public = getattr(module, "__all__", None) or [n for n in dir(module) if not n.startswith("_")]
-        table.update({attr: (name, attr) for attr in public})
-    table.update({name: (name, None) for name in PRELUDE_MODULES})
-    return table
+def _job(uid: int, program: str, inputs: list[bytes], fn_name: str | None, limits: SandboxLimits) -> bytes:
+    """The marshal bytes of one run's job (the launcher adds its fixed settings inside)."""
+    # CPU backstop only: the host's wall-clock limit normally fires first.
+    cpu_s = int(limits.time_limit_s * max(1, len(inputs))) + 2
+    return marshal.dumps(
+        {
+            "uid": uid,
+            "program": program,
+            "inputs": inputs,
+            "fn_name": fn_name,
+            "cpu_s": cpu_s,
+            "memory_mb": limits.memory_mb,
+            "nproc": limits.nproc,
+            "output_mb": limits.output_mb,
+            "nofile": limits.nofile,
+            "tmp_mb": limits.tmp_mb,
+            "recursion_limit": limits.recursion_limit,
+        }
+    )
 
 
 def _read_frames(
