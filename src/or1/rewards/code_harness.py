@@ -278,10 +278,10 @@ def _await_worker(pid: int) -> int:
 
 def _setup_init(fds: list[int], settings: dict) -> dict:
     """Everything init does before forking the worker; returns the job."""
+    _pin_fds(fds)  # first: until then, RESULT_FD may be one of the launcher's descriptors
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the launcher ignores it to auto-reap runs
     os.setpgid(0, 0)
     jail.die_with_parent(0)
-    _pin_fds(fds)
     job = _read_job(settings)
     jail.unshare_run()
     jail.mount_private_tmp(job["root"], job["tmp_mb"], job["uid"])

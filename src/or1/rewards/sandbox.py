@@ -199,7 +199,9 @@ class Sandbox:
         result_r, result_w = os.pipe()
         life_r, life_w = os.pipe()
         try:
-            os.write(job_fd, job)
+            view = memoryview(job)
+            while view:
+                view = view[os.write(job_fd, view) :]
             self.launcher.submit([result_w, life_r, job_fd])
         except (OSError, LauncherError) as exc:
             for fd in (result_r, life_w):
@@ -214,7 +216,8 @@ class Sandbox:
         finally:
             # The run's init sees end of file on its lifeline, kills the run's process group and exits.
             os.close(life_w)
-            # Every process of the run holds the pipe, so end-of-file means none is left.
+            # Init holds the pipe until it exits, and its exit makes the kernel kill whatever is left in
+            # its PID namespace: at end of file the run is over.
             reader.drain(time.monotonic() + 10.0)
             os.close(result_r)
 
