@@ -76,26 +76,21 @@ def private_mounts() -> None:
 
 
 def open_pid_namespace() -> int:
-    """A descriptor of this process's own PID namespace, for `fork_in_new_pid_namespace`."""
+    """A descriptor of this process's own PID namespace, for `reset_pid_namespace`."""
     return os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
 
 
-def fork_in_new_pid_namespace(own_ns_fd: int) -> int:
-    """`os.fork()`, the child becoming PID 1 of a fresh PID namespace; this process stays where it is.
+def unshare_pid() -> None:
+    """Make this process's next child PID 1 of a fresh PID namespace (this process stays where it is).
 
-    unshare(CLONE_NEWPID) affects only the caller's next children, and may not be repeated while it is
-    pending; setns back to our own namespace afterwards makes the next call start a fresh one again.
-    Returns the child's pid (0 in the child), as `os.fork`.
+    May not be repeated while pending: `reset_pid_namespace` after the fork makes it possible again.
     """
     _check(_unshare(CLONE_NEWPID), "unshare")
-    try:
-        pid = os.fork()
-    except BaseException:
-        _check(_setns(own_ns_fd, CLONE_NEWPID), "setns")
-        raise
-    if pid:
-        _check(_setns(own_ns_fd, CLONE_NEWPID), "setns")
-    return pid
+
+
+def reset_pid_namespace(own_ns_fd: int) -> None:
+    """Undo a pending `unshare_pid`: later children are born in this process's own PID namespace."""
+    _check(_setns(own_ns_fd, CLONE_NEWPID), "setns")
 
 
 def unshare_run() -> None:

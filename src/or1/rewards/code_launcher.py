@@ -74,13 +74,18 @@ def serve(sock: socket.socket, run_settings: dict) -> None:
 
 
 def _fork_run(fds: list[int], run_settings: dict, pid_ns: int) -> None:
+    """Fork the run's init as PID 1 of a fresh PID namespace (or report why not on its result pipe)."""
     try:
-        pid = code_jail.fork_in_new_pid_namespace(pid_ns)
+        code_jail.unshare_pid()
+        pid = os.fork()
     except OSError as exc:
         code_harness.send(-2, "error", 0.0, b"", f"launcher: {exc}", fd=fds[0])
-        return
+        pid = -1
     if pid == 0:
         code_harness.init(fds, run_settings)  # never returns
+    # Raises only if the kernel refuses to take us back to our own PID namespace; the launcher then
+    # exits and the host starts a new one.
+    code_jail.reset_pid_namespace(pid_ns)
 
 
 def main() -> None:

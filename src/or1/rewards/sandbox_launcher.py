@@ -58,6 +58,7 @@ class Launcher:
 
         Raises:
             LauncherError: the launcher cannot be (re)started.
+            OSError: the descriptors cannot be sent.
         """
         with self._lock:
             for attempt in range(2):
@@ -66,7 +67,7 @@ class Launcher:
                 try:
                     socket.send_fds(self._sock, [b"run"], fds)  # type: ignore[arg-type]
                     return
-                except OSError:
+                except ConnectionError:
                     self._stop()  # gone (crashed or killed): start a new one and retry once
                     if attempt:
                         raise
