@@ -108,7 +108,7 @@ class RunReport:
 class Sandbox:
     """Runs programs in isolated processes; one instance may serve many threads.
 
-    The launcher process starts on the first run (once, about 0.1 s) and stops when the instance is
+    The launcher process starts on the first run (once, a few tens of ms) and stops when the instance is
     closed or garbage-collected.
 
     Args:
