@@ -137,7 +137,7 @@ def test_the_launcher_never_holds_a_job(sandbox):
 def test_concurrent_runs_leak_nothing(sandbox):
     assert output(sandbox, "print(1)") == "1\n"
     launcher = sandbox.launcher.pid
-    before = mounts_of(str(launcher)), len(os.listdir(f"/proc/{launcher}/fd"))
+    before = mounts_of(str(launcher)), len(os.listdir(f"/proc/{launcher}/fd")), len(os.listdir("/proc/self/fd"))
     outputs: list[str] = []
 
     def many(k: int) -> None:
@@ -151,7 +151,8 @@ def test_concurrent_runs_leak_nothing(sandbox):
     assert sorted(outputs) == sorted(f"{k * 100 + i}\n" for k in range(4) for i in range(10))
     wait_until_clean(launcher)
     assert children(launcher) == [] and sandbox_processes() == []
-    assert (mounts_of(str(launcher)), len(os.listdir(f"/proc/{launcher}/fd"))) == before
+    after = mounts_of(str(launcher)), len(os.listdir(f"/proc/{launcher}/fd")), len(os.listdir("/proc/self/fd"))
+    assert after == before  # no mount or descriptor left, in the launcher or here
 
 
 def test_close_stops_the_launcher():
