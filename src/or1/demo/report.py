@@ -98,7 +98,9 @@ def write_report(out: Path, cfg: TrainConfig, summary: dict[str, Any], sft_losse
         f"K = {b['k']} samples each, at most {summary['eval_max_tokens']} response tokens.",
         "", "## Held-out accuracy", "", *_table(summary), "", "![accuracy](accuracy.png)", "",
         "## Training", "",
-        f"- SFT warm start: {summary['sft']['steps']} steps, greedy dev accuracy "
+        f"- SFT warm start on the traces of an imperfect teacher ({100 * summary['sft']['teacher_slip_rate']:.0f}% "
+        "of them slip in the first step and box a wrong answer, as a distilled model inherits its teacher's "
+        f"mistakes): {summary['sft']['steps']} steps, greedy dev accuracy "
         f"{100 * summary['sft']['checks'][-1]['dev_greedy_acc']:.1f}% ("
         + ("stopped at the target of" if summary["sft"]["reached_target"] else "step cap reached before the target of")
         + f" {100 * summary['sft']['target']:.0f}%).",

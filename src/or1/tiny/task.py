@@ -4,6 +4,10 @@ Each problem is `a+b-c` with two-digit numbers. The reference trace does the two
 reasoning with `</think>` and gives `\\boxed{answer}`, the shape a distilled reasoning model answers in.
 A ~1M-parameter model learns it in a few minutes of SFT but makes carry/borrow mistakes for a long time,
 which leaves room for RL to improve it.
+
+`slip_rate` makes the references those of an imperfect teacher: that fraction of traces slips by ±1 or ±10
+in the first step and carries the slip to a wrong boxed answer, as a distilled model inherits its teacher's
+mistakes. The ground truth is always right, so RL with the verifier's reward can remove what SFT copied.
 """
 
 from __future__ import annotations
@@ -23,25 +27,39 @@ def make_problem(rng: random.Random, low: int = 10, high: int = 99) -> tuple[int
     return a, b, c
 
 
-def reference_response(a: int, b: int, c: int) -> str:
-    """The reference completion after the generation prompt (which already opened `<think>`)."""
-    s = a + b
+def reference_response(a: int, b: int, c: int, slip: int = 0) -> str:
+    """The reference completion after the generation prompt (which already opened `<think>`).
+
+    `slip` is added to the first step's result (a teacher's arithmetic slip) and carried through.
+    """
+    s = a + b + slip
     return f"{a}+{b}={s}\n{s}-{c}={s - c}\n</think>\n\\boxed{{{s - c}}}"
 
 
-def _row(a: int, b: int, c: int, index: int, split: str) -> dict:
+def _row(a: int, b: int, c: int, index: int, split: str, slip: int) -> dict:
     return {
         "data_source": DATA_SOURCE,
         "prompt": [{"role": "user", "content": f"{a}+{b}-{c}"}],
         "ability": "math",
         "reward_model": {"style": "rule", "ground_truth": str(a + b - c)},
-        "extra_info": {"index": index, "split": split, "reference": reference_response(a, b, c)},
+        "extra_info": {"index": index, "split": split, "reference": reference_response(a, b, c, slip),
+                       "reference_correct": slip == 0},
     }
 
 
+def _slip(rng: random.Random, a: int, b: int, c: int, slip_rate: float) -> int:
+    if slip_rate <= 0 or rng.random() >= slip_rate:
+        return 0
+    options = [d for d in (-10, -1, 1, 10) if a + b + d - c >= 0]
+    return rng.choice(options)
+
+
 def make_rows(n: int, seed: int, split: str, exclude: set[str] | None = None, low: int = 10,
-              high: int = 99) -> list[dict]:
+              high: int = 99, slip_rate: float = 0.0) -> list[dict]:
     """`n` distinct problems as schema rows; questions in `exclude` are skipped (keeps splits disjoint).
+
+    A fraction `slip_rate` of the reference traces (extra_info.reference) holds a teacher's slip; the
+    ground truth is always correct.
 
     Raises:
         ValueError: fewer than `n` distinct problems exist in [low, high] outside `exclude`.
@@ -58,7 +76,7 @@ def make_rows(n: int, seed: int, split: str, exclude: set[str] | None = None, lo
         if question in seen:
             continue
         seen.add(question)
-        rows.append(_row(a, b, c, len(rows), split))
+        rows.append(_row(a, b, c, len(rows), split, _slip(rng, a, b, c, slip_rate)))
     return rows
 
 
