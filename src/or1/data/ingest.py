@@ -23,8 +23,8 @@ import pyarrow.parquet as pq
 
 from or1.data.ingest_checks import Reject, check_ability, check_answer, check_tests, text_value
 from or1.data.report import build_report, report_path
-from or1.data.rows import Removal, StepOutcome, write_json, write_table
-from or1.data.schema import DataError
+from or1.data.rows import Removal, StepOutcome, write_json
+from or1.data.schema import DataError, write_rows
 
 __all__ = ["FIELDS", "IngestOptions", "ingest", "rejects_path"]
 
@@ -250,5 +250,5 @@ def ingest(inputs: list[str | Path], out_path: str | Path, opts: IngestOptions |
     write_json(report, report_path(out_path))
     if not outcome.kept:
         raise DataError(f"no valid rows in {', '.join(map(str, paths))}: every row was rejected (see {rej})")
-    write_table(outcome.kept, out_path)
+    write_rows(outcome.kept, out_path)
     return report

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from or1.data.rows import Removal, StepOutcome, read_table_rows, write_json, write_table
+from or1.data.rows import Removal, StepOutcome, read_table_rows, write_json
+from or1.data.schema import write_rows
 
 __all__ = ["build_report", "report_path", "run_step"]
 
@@ -63,7 +64,7 @@ def run_step(step: str, fn: Callable[[list[dict[str, Any]], Any], StepOutcome], 
     rows, schema = read_table_rows(input_path)
     outcome = fn(rows, options)
     check_accounting(step, len(rows), outcome.kept, outcome.removed)
-    write_table(outcome.kept, out_path, schema)
+    write_rows(outcome.kept, out_path, schema)
     report = build_report(step, [str(input_path)], str(out_path), len(rows), outcome, options,
                           time.perf_counter() - start)
     write_json(report, report_path(out_path))

@@ -7,19 +7,17 @@ of the row, including `extra_info` keys it does not know, and the output stays r
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from or1.data.schema import REQUIRED_COLUMNS, DataError, Problem, decode_ground_truth
+from or1.atomic import write_text_atomic
+from or1.data.schema import Problem, decode_ground_truth, read_table
 
 __all__ = [
-    "Removal", "StepOutcome", "extra", "read_table_rows", "row_problem", "row_uid", "write_json", "write_table",
+    "Removal", "StepOutcome", "extra", "read_table_rows", "row_problem", "row_uid", "write_json",
 ]
 
 
@@ -83,40 +81,10 @@ def read_table_rows(path: str | Path) -> tuple[list[dict[str, Any]], pa.Schema]:
     Raises:
         DataError: the file is missing, unreadable, or lacks a required column.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such data file")
-    try:
-        table = pq.read_table(path)
-    except (pa.ArrowException, OSError) as e:
-        raise DataError(f"{path}: not a readable parquet file ({e})") from None
-    missing = [c for c in REQUIRED_COLUMNS if c not in table.column_names]
-    if missing:
-        raise DataError(f"{path}: missing required column(s) {', '.join(missing)}")
+    table = read_table(path)
     return table.to_pylist(), table.schema
-
-
-def write_table(rows: list[dict[str, Any]], path: str | Path, empty_schema: pa.Schema | None = None) -> Path:
-    """Write rows to parquet atomically; an empty result keeps `empty_schema` so it still reads as schema rows."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_pylist(rows) if rows or empty_schema is None else empty_schema.empty_table()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".parquet.tmp")
-    os.close(fd)
-    try:
-        pq.write_table(table, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
 
 
 def write_json(obj: Any, path: str | Path) -> Path:
     """Write JSON atomically (indented, UTF-8)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=1, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_text_atomic(path, json.dumps(obj, indent=1, ensure_ascii=False, default=str) + "\n")

@@ -16,7 +16,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-__all__ = ["REQUIRED_COLUMNS", "DataError", "Problem", "decode_ground_truth", "load_problems", "write_rows"]
+__all__ = ["REQUIRED_COLUMNS", "DataError", "Problem", "decode_ground_truth", "load_problems", "read_table",
+           "write_rows"]
 
 REQUIRED_COLUMNS = ("data_source", "prompt", "ability", "reward_model")
 
@@ -86,12 +87,11 @@ def _check_row(row: dict[str, Any], where: str) -> Problem:
     )
 
 
-def load_problems(path: str | Path) -> list[Problem]:
-    """Read and validate every row of a parquet file.
+def read_table(path: str | Path) -> pa.Table:
+    """A parquet file that holds the required columns (its rows are not checked).
 
     Raises:
-        DataError: the file is missing or unreadable, lacks a required column, or a row is malformed
-            (the message names the row number).
+        DataError: the file is missing, unreadable, or lacks a required column.
     """
     path = Path(path)
     if not path.is_file():
@@ -103,8 +103,18 @@ def load_problems(path: str | Path) -> list[Problem]:
     missing = [c for c in REQUIRED_COLUMNS if c not in table.column_names]
     if missing:
         raise DataError(f"{path}: missing required column(s) {', '.join(missing)}")
+    return table
+
+
+def load_problems(path: str | Path) -> list[Problem]:
+    """Read and validate every row of a parquet file.
+
+    Raises:
+        DataError: the file is missing or unreadable, lacks a required column, or a row is malformed
+            (the message names the row number).
+    """
     problems = []
-    for i, row in enumerate(table.to_pylist()):
+    for i, row in enumerate(read_table(path).to_pylist()):
         p = _check_row(row, f"{path}: row {i}")
         key = p.extra_info.get("index", p.extra_info.get("id", i))
         problems.append(Problem(f"{p.data_source}/{key}", p.data_source, p.prompt, p.ability,
@@ -114,14 +124,18 @@ def load_problems(path: str | Path) -> list[Problem]:
     return problems
 
 
-def write_rows(rows: list[dict[str, Any]], path: str | Path) -> Path:
-    """Write schema rows to parquet atomically (a temporary file renamed into place)."""
+def write_rows(rows: list[dict[str, Any]], path: str | Path, empty_schema: pa.Schema | None = None) -> Path:
+    """Write schema rows to parquet atomically (a temporary file renamed into place).
+
+    An empty `rows` is written with `empty_schema` when given, so it still reads back as schema rows.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pylist(rows) if rows or empty_schema is None else empty_schema.empty_table()
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".parquet.tmp")
     os.close(fd)
     try:
-        pq.write_table(pa.Table.from_pylist(rows), tmp)
+        pq.write_table(table, tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -9,12 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from or1.atomic import write_text_atomic
 from or1.eval.metrics import avg_at_k, bootstrap_ci, k_values, pass_at_k_curve
 from or1.eval.records import SampleRecord
 
@@ -114,12 +114,6 @@ def _markdown(results: list[DatasetResult], model_path: str, ex_name: str, max_l
     return "\n".join(lines)
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def write_outputs(out: Path, results: list[DatasetResult], model_path: str, ex_name: str,
                   max_response_length: int) -> None:
     """Write pass.csv, metrics.json, summary.md and the two plots into `out` (each replaced atomically)."""
@@ -132,8 +126,8 @@ def write_outputs(out: Path, results: list[DatasetResult], model_path: str, ex_n
     writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    _atomic_write(out / "pass.csv", buf.getvalue())
-    _atomic_write(out / "metrics.json", json.dumps([r.as_dict() for r in results], indent=2) + "\n")
-    _atomic_write(out / "summary.md", _markdown(results, model_path, ex_name, max_response_length))
+    write_text_atomic(out / "pass.csv", buf.getvalue())
+    write_text_atomic(out / "metrics.json", json.dumps([r.as_dict() for r in results], indent=2) + "\n")
+    write_text_atomic(out / "summary.md", _markdown(results, model_path, ex_name, max_response_length))
     plot_pass_at_k(results, out / "pass_at_k.png")
     plot_accuracy_vs_length(results, max_response_length, out / "accuracy_vs_length.png")

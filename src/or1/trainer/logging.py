@@ -19,9 +19,10 @@ Every key the trainer logs, with its meaning:
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
+
+from or1.atomic import write_text_atomic
 
 __all__ = ["MetricsLog", "read_metrics"]
 
@@ -38,9 +39,7 @@ class MetricsLog:
         out_dir.mkdir(parents=True, exist_ok=True)
         if resume_step is not None and self.path.exists():
             keep = [r for r in read_metrics(self.path) if r["step"] <= resume_step]
-            tmp = self.path.with_suffix(".jsonl.tmp")
-            tmp.write_text("".join(json.dumps(r) + "\n" for r in keep))
-            os.replace(tmp, self.path)
+            write_text_atomic(self.path, "".join(json.dumps(r) + "\n" for r in keep))
         elif resume_step is None and self.path.exists():
             self.path.unlink()
         self._file = self.path.open("a")
