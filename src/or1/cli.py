@@ -65,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="run every stage of a training config",
                        description="Run the MAGIC recipe: all stages of CONFIG in one run, checkpointing to "
                                    "out_dir/checkpoints. Overrides look like algo.lr=2e-4 or stages.0.steps=10.")
-    t.add_argument("config", help="YAML training config (see configs/)")
+    t.add_argument("config", help="YAML training config (`or1 demo` writes one to runs/demo/rl/config.yaml; "
+                                  "`or1 config show CONFIG` lists every key with its default)")
     t.add_argument("overrides", nargs="*", help="key.sub=value overrides of config entries")
     t.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in out_dir")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
