@@ -33,11 +33,20 @@ def build_policy(cfg: ModelConfig, seed: int, path: str | Path | None = None
                                  num_heads=cfg.num_heads, num_kv_heads=cfg.num_kv_heads,
                                  intermediate_size=cfg.intermediate_size, seed=seed)
         return model.to(dtype), tok
-    if not (Path(path) / "config.json").is_file():
+    if not (Path(path) / "config.json").is_file() and not _is_hub_id(str(path)):
         raise FileNotFoundError(f"model.path={path} is not a model directory (no config.json)")
-    tok = AutoTokenizer.from_pretrained(path, padding_side="left")
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+    try:
+        tok = AutoTokenizer.from_pretrained(path, padding_side="left")
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+    except OSError as e:  # a hub id that cannot be fetched (offline, private, misspelt)
+        raise FileNotFoundError(f"model.path={path}: not a local model directory and not loadable from the "
+                                f"Hugging Face hub ({type(e).__name__})") from None
     return model, tok
+
+
+def _is_hub_id(path: str) -> bool:
+    """`org/name` that is not a local path: e.g. deepseek-ai/DeepSeek-R1-Distill-Qwen-7B on a GPU cluster."""
+    return path.count("/") == 1 and not path.startswith((".", "/", "~")) and not Path(path).exists()
 
 
 def build_optimizer(model: PreTrainedModel, algo: AlgoConfig) -> torch.optim.Optimizer:
