@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 import torch
 from transformers import PreTrainedModel
@@ -40,11 +41,16 @@ def policy_update(
     temperature: float,
     entropy_coef: float,
     pad_id: int,
+    global_sum: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> dict[str, float]:
     """PPO-clip updates over the batch, N_SGD = ceil(groups / mini_batch_groups) optimiser steps.
 
     Each mini-batch's loss is the token mean over all of its response tokens (`token_mean` with the
     mini-batch's token count, summed over micro-batches), minus entropy_coef × the token-mean entropy.
+
+    Data parallel: each rank passes its share of every mini-batch (`or1.distributed.local_groups`) and
+    `global_sum` (sums a tensor over ranks; None = one process). Token counts and stats are then global:
+    each rank backpropagates its part of the global token mean, and FSDP sums (`wrap_model`) the parts.
 
     Returns:
         mean over mini-batches of loss/policy, loss/entropy_bonus, entropy/policy (token entropy of π_θ),
@@ -57,8 +63,8 @@ def policy_update(
     n_updates = 0
     for first in range(0, batch.num_groups, mini_batch_groups):
         rows = slice(first * g, min(batch.num_groups, first + mini_batch_groups) * g)
-        n_tok = int(loss_mask[rows].sum())
-        if n_tok == 0:  # every response of this mini-batch masked out (truncation mask)
+        n_tok = int(_sum(loss_mask[rows].sum(), global_sum))  # over micro-batches and ranks
+        if n_tok == 0:  # every response of this mini-batch masked out (same decision on every rank)
             continue
         optimizer.zero_grad(set_to_none=True)
         for s in range(rows.start, rows.stop, algo.micro_batch_size):
@@ -79,7 +85,22 @@ def policy_update(
         sums["grad/norm"] += torch.nn.utils.clip_grad_norm_(model.parameters(), algo.grad_clip).item()
         optimizer.step()
         n_updates += 1
+    sums |= _sum_stats({k: v for k, v in sums.items() if k != "grad/norm"}, global_sum)  # norm is global
     stats = {k: v / max(n_updates, 1) for k, v in sums.items()}
     stats["loss/entropy_bonus"] = entropy_coef * stats.get("entropy/policy", 0.0)
     stats["update/steps"] = float(n_updates)
     return stats
+
+
+def _sum(x: torch.Tensor, global_sum: Callable[[torch.Tensor], torch.Tensor] | None) -> torch.Tensor:
+    return x if global_sum is None else global_sum(x)
+
+
+def _sum_stats(stats: dict[str, float], global_sum: Callable[[torch.Tensor], torch.Tensor] | None
+               ) -> dict[str, float]:
+    """Per-rank sums of token-mean shares -> global values, in one collective (same keys on every rank)."""
+    if global_sum is None or not stats:
+        return stats
+    keys = sorted(stats)
+    total = global_sum(torch.tensor([stats[k] for k in keys], dtype=torch.float64))  # (K,)
+    return dict(zip(keys, total.tolist(), strict=True))

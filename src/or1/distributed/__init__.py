@@ -1,0 +1,23 @@
+"""Data-parallel training with torchrun + FSDP2: process world, sharding, checkpoints (docs/distributed.md)."""
+
+from or1.distributed.checkpoint import load_sharded, save_hf, save_sharded
+from or1.distributed.fsdp import decoder_layers, full_state_dict, wrap_model
+from or1.distributed.sharding import local_groups
+from or1.distributed.world import World, all_reduce_sum, barrier, init_distributed, is_main, shutdown, world
+
+__all__ = [
+    "World",
+    "all_reduce_sum",
+    "barrier",
+    "decoder_layers",
+    "full_state_dict",
+    "init_distributed",
+    "is_main",
+    "load_sharded",
+    "local_groups",
+    "save_hf",
+    "save_sharded",
+    "shutdown",
+    "world",
+    "wrap_model",
+]
