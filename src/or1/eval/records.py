@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from or1.atomic import write_text_atomic
 from or1.eval.sample import Sample
 
 __all__ = ["SampleRecord", "append_records", "group_by_problem", "load_complete", "read_records", "to_record"]
@@ -98,7 +99,5 @@ def load_complete(path: Path, k: int) -> dict[str, list[SampleRecord]]:
     groups = {pid: g for pid, g in group_by_problem(records).items() if [r.sample for r in g] == list(range(k))}
     kept = sum(len(g) for g in groups.values())
     if path.is_file() and kept != len(path.read_text(encoding="utf-8").splitlines()):
-        tmp = path.with_suffix(".jsonl.tmp")
-        tmp.write_text("".join(r.to_json() + "\n" for g in groups.values() for r in g), encoding="utf-8")
-        os.replace(tmp, path)
+        write_text_atomic(path, "".join(r.to_json() + "\n" for g in groups.values() for r in g))
     return groups

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -31,6 +30,7 @@ from rich.progress import (
 from rich.text import Text
 from transformers import PreTrainedTokenizerBase
 
+from or1.atomic import write_text_atomic
 from or1.data.schema import DataError
 from or1.eval.datasets import EvalSet, load_eval_sets
 from or1.eval.records import append_records, load_complete, to_record
@@ -139,9 +139,7 @@ def _check_verifiers(sets: list[EvalSet], registry: RewardRegistry) -> None:
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(data, indent=2) + "\n")
 
 
 class _RateColumn(ProgressColumn):
