@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 __all__ = [
-    "AlgoConfig", "ConfigError", "DataConfig", "EntropyConfig", "FilterConfig", "ModelConfig",
-    "RewardConfig", "RolloutConfig", "StageConfig", "TrainConfig", "ValidationConfig",
+    "AlgoConfig", "ConfigError", "DataConfig", "DistributedConfig", "EntropyConfig", "FilterConfig", "ModelConfig",
+    "RayConfig", "RewardConfig", "RolloutConfig", "StageConfig", "TrainConfig", "ValidationConfig",
 ]
 
 
@@ -59,13 +59,21 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class RolloutConfig:
-    engine: Literal["hf"] = "hf"  # the vLLM engine (GPU extra) plugs in here
+    """Which engine samples the rollouts: "hf" (any device, the trainer's own model) or "vllm" (GPU extra)."""
+
+    engine: Literal["hf", "vllm"] = "hf"
     top_p: float = 1.0  # the recipe samples with top_p 1.0
     max_batch: int = 512  # responses decoded together by the HF engine
+    gpu_memory_utilization: float = 0.6  # vLLM: share of each GPU's memory for weights + KV cache
+    tensor_parallel_size: int = 1  # vLLM: GPUs per engine replica (32B at 24K+ context: 2-4)
 
     def __post_init__(self) -> None:
         _check(0.0 < self.top_p <= 1.0, f"rollout.top_p={self.top_p} must be in (0, 1]")
         _check(self.max_batch >= 1, f"rollout.max_batch={self.max_batch} must be >= 1")
+        _check(0.0 < self.gpu_memory_utilization <= 1.0,
+               f"rollout.gpu_memory_utilization={self.gpu_memory_utilization} must be in (0, 1]")
+        _check(self.tensor_parallel_size >= 1,
+               f"rollout.tensor_parallel_size={self.tensor_parallel_size} must be >= 1")
 
 
 @dataclass(frozen=True)
@@ -89,6 +97,7 @@ class AlgoConfig:
     clip_high: float = 0.2  # ε_high; "clip-higher" 0.25-0.265 helped in the report
     adv_eps: float = 1e-6
     micro_batch_size: int = 64  # responses per forward/backward; never changes the result
+    micro_batch_tokens: int | None = None  # token budget per forward/backward (padded prompt+response); null = off
     mask_truncated: bool = False  # the report's ablation: masking truncated responses hurt
     recompute_old_logp: bool = False  # recompute π_old with the trainer's forward instead of the engine's
 
@@ -98,6 +107,8 @@ class AlgoConfig:
         _check(self.clip_high >= 0, f"algo.clip_high={self.clip_high} must be >= 0")
         _check(self.grad_clip > 0, f"algo.grad_clip={self.grad_clip} must be > 0")
         _check(self.micro_batch_size >= 1, f"algo.micro_batch_size={self.micro_batch_size} must be >= 1")
+        _check(self.micro_batch_tokens is None or self.micro_batch_tokens >= 1,
+               f"algo.micro_batch_tokens={self.micro_batch_tokens} must be >= 1 (or null)")
 
 
 @dataclass(frozen=True)
@@ -144,6 +155,39 @@ class RewardConfig:
 
 
 @dataclass(frozen=True)
+class RayConfig:
+    """Ray workers for the parts that outgrow one process (DESIGN.md §5). Off: everything runs in-process.
+
+    On, `or1 train` starts a local Ray cluster, or joins the one at `address` ("auto", "host:port",
+    or `--ray-address`). Rewards are computed by `reward_actors` verifier actors (a dead actor's requests
+    are retried on a fresh one); `rollout_actors` > 0 also samples rollouts in HF-engine actors.
+    """
+
+    enabled: bool = False
+    address: str | None = None  # null = start a local cluster
+    reward_actors: int = 2
+    rollout_actors: int = 0  # 0 = the trainer process samples (or vLLM, by rollout.engine)
+    max_retries: int = 3  # re-submissions of a batch part whose actor died
+
+    def __post_init__(self) -> None:
+        _check(self.reward_actors >= 1, f"ray.reward_actors={self.reward_actors} must be >= 1")
+        _check(self.rollout_actors >= 0, f"ray.rollout_actors={self.rollout_actors} must be >= 0")
+        _check(self.max_retries >= 0, f"ray.max_retries={self.max_retries} must be >= 0")
+
+
+@dataclass(frozen=True)
+class DistributedConfig:
+    """FSDP2 options, used when `or1 train` runs under torchrun (one process per device)."""
+
+    gpus: int = 0  # GPUs the config was written for (the paper's runs); torchrun decides the real world size
+    mixed_precision: bool = False  # bf16 compute, fp32 master weights and gradient reduction (GPU)
+    activation_checkpointing: bool = False  # recompute each decoder layer's activations in backward
+
+    def __post_init__(self) -> None:
+        _check(self.gpus >= 0, f"distributed.gpus={self.gpus} must be >= 0")
+
+
+@dataclass(frozen=True)
 class ValidationConfig:
     """Held-out validation during training, as the original: every N steps, n samples at each τ."""
 
@@ -174,6 +218,8 @@ class TrainConfig:
     filter: FilterConfig = field(default_factory=FilterConfig)
     reward: RewardConfig = field(default_factory=RewardConfig)
     validation: ValidationConfig = field(default_factory=ValidationConfig)
+    ray: RayConfig = field(default_factory=RayConfig)
+    distributed: DistributedConfig = field(default_factory=DistributedConfig)
     checkpoint_every: int = 20  # steps; the last step is always saved
     keep_checkpoints: int = 2  # newest checkpoints kept on disk
     threads: int | None = None  # torch intra-op threads; null = torch's default
