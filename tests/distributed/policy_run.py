@@ -23,7 +23,7 @@ from or1.distributed import (
     init_distributed,
     is_main,
     load_sharded,
-    local_groups,
+    rank_share,
     save_hf,
     save_sharded,
     shutdown,
@@ -79,14 +79,18 @@ def main() -> None:
     opt = torch.optim.AdamW(model.parameters(), lr=ALGO.lr, weight_decay=ALGO.weight_decay)
     if args.resume is not None:
         load_sharded(args.resume, model, opt)
-    share = local_groups(PROMPTS, MINI, w.rank, w.world_size)
-    global_sum = None if args.local_token_mean else all_reduce_sum
+    if args.local_token_mean:  # each rank sees only its own rows' tokens, so it divides by its own count
+        for b in batches:
+            for first in range(0, PROMPTS, MINI):
+                own = rank_share(first, first + MINI, w.rank, w.world_size)
+                for grp in set(range(first, first + MINI)) - set(own):
+                    b.resp_mask[grp * GROUP : (grp + 1) * GROUP] = False
     log = []
     args.out.mkdir(parents=True, exist_ok=True)
     for step in range(args.first_step, args.steps):
-        stats = policy_update(model, opt, batches[step].groups(share), mini_batch_groups=MINI // w.world_size,
-                              algo=ALGO, temperature=1.0, entropy_coef=ENTROPY_COEF, pad_id=tok.pad_token_id,
-                              global_sum=global_sum)
+        stats = policy_update(model, opt, batches[step], mini_batch_groups=MINI, algo=ALGO, temperature=1.0,
+                              entropy_coef=ENTROPY_COEF, pad_id=tok.pad_token_id, global_sum=all_reduce_sum,
+                              rank=w.rank, world_size=w.world_size)
         log.append({"step": step + 1} | stats)
         weights = full_state_dict(model)  # all ranks gather; rank 0 keeps them
         if is_main():

@@ -45,6 +45,30 @@ def test_micro_batching_gives_the_same_update(tokenizer, tiny_model):
     assert abs(s1["loss/policy"] - s4["loss/policy"]) < 1e-6
 
 
+def test_token_budget_micro_batches_give_the_same_update(tokenizer, tiny_model):
+    batch = _batch(tokenizer, tiny_model)
+    one, s1 = _update(tiny_model, batch, micro=16)
+    budget, s2 = _update(tiny_model, batch, micro=16, algo={"micro_batch_tokens": 40})  # 1-2 rows each
+    assert _max_diff(one, budget) < 1e-6
+    assert abs(s1["loss/policy"] - s2["loss/policy"]) < 1e-6
+
+
+def test_rank_shares_sum_to_the_one_process_gradient(tokenizer, tiny_model):
+    """Each rank's backward is its part of the global token mean: the parts add up to one process's."""
+    batch = _batch(tokenizer, tiny_model, groups=5)  # 5 groups over 2 ranks: shares of 2 and 3 groups
+    algo = AlgoConfig(lr=0.1, micro_batch_size=3, grad_clip=1e9)  # the clip would rescale each rank alone
+    grads = []
+    for rank, world in [(0, 1), (0, 2), (1, 2)]:
+        model = copy.deepcopy(tiny_model)
+        opt = torch.optim.SGD(model.parameters(), lr=0.0)  # keep the weights: compare gradients only
+        policy_update(model, opt, batch, mini_batch_groups=5, algo=algo, temperature=1.0, entropy_coef=1e-3,
+                      pad_id=0, rank=rank, world_size=world)
+        grads.append([q.grad.clone() for q in model.parameters()])
+    whole, r0, r1 = grads
+    assert max((a - b - c).abs().max().item() for a, b, c in zip(whole, r0, r1, strict=True)) < 1e-6
+    assert max((a - b).abs().max().item() for a, b in zip(whole, r0, strict=True)) > 1e-4  # a share is not all
+
+
 def test_mini_batches_count_optimizer_steps(tokenizer, tiny_model):
     batch = _batch(tokenizer, tiny_model)
     _, on_policy = _update(tiny_model, batch, micro=16, mini=4)

@@ -2,7 +2,7 @@
 
 from or1.distributed.checkpoint import load_sharded, save_hf, save_sharded
 from or1.distributed.fsdp import decoder_layers, full_state_dict, wrap_model
-from or1.distributed.sharding import local_groups
+from or1.distributed.sharding import rank_share
 from or1.distributed.world import World, all_reduce_sum, barrier, init_distributed, is_main, shutdown, world
 
 __all__ = [
@@ -14,7 +14,7 @@ __all__ = [
     "init_distributed",
     "is_main",
     "load_sharded",
-    "local_groups",
+    "rank_share",
     "save_hf",
     "save_sharded",
     "shutdown",

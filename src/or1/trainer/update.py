@@ -12,23 +12,29 @@ from or1.algo.advantage import group_advantages, to_tokens
 from or1.algo.policy_loss import clipped_surrogate, token_mean
 from or1.algo.truncation import mask_truncated
 from or1.config import AlgoConfig
+from or1.distributed.sharding import rank_share
 from or1.trainer.collect import StepBatch
 from or1.trainer.forward import response_logp
+from or1.trainer.microbatch import plan_micro_batches
 
 __all__ = ["policy_update", "recompute_old_logp"]
 
 
 @torch.no_grad()
 def recompute_old_logp(model: PreTrainedModel, batch: StepBatch, temperature: float, pad_id: int,
-                       micro_batch_size: int) -> torch.Tensor:
-    """π_old from the trainer's own forward (bitwise the first mini-batch's π_θ): ratio starts at 1."""
-    parts = []
-    for s in range(0, batch.rewards.numel(), micro_batch_size):
-        sl = slice(s, s + micro_batch_size)
-        lp, _ = response_logp(model, batch.prompts[sl], batch.response_ids[sl], batch.resp_mask[sl],
-                              temperature, pad_id)
-        parts.append(lp.cpu())
-    return torch.cat(parts) * batch.resp_mask  # (N, T)
+                       micro_batch_size: int, micro_batch_tokens: int | None = None) -> torch.Tensor:
+    """π_old from the trainer's own forward (bitwise the first mini-batch's π_θ): ratio starts at 1.
+
+    Under FSDP every rank computes the whole batch (the same forwards on every rank, as FSDP needs).
+    """
+    out = torch.zeros(batch.resp_mask.shape, dtype=torch.float32)  # (N, T)
+    for mb in plan_micro_batches(_row_lengths(batch, range(batch.rewards.numel())), micro_batch_size,
+                                 micro_batch_tokens):
+        sl, width = _cols(batch, mb)
+        lp, _ = response_logp(model, batch.prompts[sl], batch.response_ids[sl, :width],
+                              batch.resp_mask[sl, :width], temperature, pad_id)
+        out[sl, :width] = lp.cpu()
+    return out * batch.resp_mask
 
 
 def policy_update(
@@ -42,15 +48,21 @@ def policy_update(
     entropy_coef: float,
     pad_id: int,
     global_sum: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    rank: int = 0,
+    world_size: int = 1,
 ) -> dict[str, float]:
     """PPO-clip updates over the batch, N_SGD = ceil(groups / mini_batch_groups) optimiser steps.
 
     Each mini-batch's loss is the token mean over all of its response tokens (`token_mean` with the
     mini-batch's token count, summed over micro-batches), minus entropy_coef × the token-mean entropy.
+    Micro-batches hold at most `algo.micro_batch_size` rows and, with `algo.micro_batch_tokens`, at most
+    that many padded tokens; they only bound memory and never change the result.
 
-    Data parallel: each rank passes its share of every mini-batch (`or1.distributed.local_groups`) and
-    `global_sum` (sums a tensor over ranks; None = one process). Token counts and stats are then global:
-    each rank backpropagates its part of the global token mean, and FSDP sums (`wrap_model`) the parts.
+    Data parallel (FSDP): every rank passes the whole step batch, its `rank` and the `world_size`, and
+    `global_sum` (sums a tensor over ranks). Each rank trains on its share of every mini-batch's groups
+    (`rank_share`) and backpropagates its part of the mini-batch's global token mean; FSDP sums the parts
+    (`wrap_model`), which is exactly the one-process gradient. Ranks with fewer micro-batches than the
+    busiest rank run empty ones (zero loss) so every rank makes the same collectives.
 
     Returns:
         mean over mini-batches of loss/policy, loss/entropy_bonus, entropy/policy (token entropy of π_θ),
@@ -62,17 +74,26 @@ def policy_update(
     sums: dict[str, float] = defaultdict(float)
     n_updates = 0
     for first in range(0, batch.num_groups, mini_batch_groups):
-        rows = slice(first * g, min(batch.num_groups, first + mini_batch_groups) * g)
-        n_tok = int(_sum(loss_mask[rows].sum(), global_sum))  # over micro-batches and ranks
+        stop = min(batch.num_groups, first + mini_batch_groups)
+        n_tok = int(loss_mask[first * g : stop * g].sum())  # the whole mini-batch, over all ranks
         if n_tok == 0:  # every response of this mini-batch masked out (same decision on every rank)
             continue
+        plans = []
+        for r in range(world_size):  # every rank's plan, to know how many micro-batches the busiest runs
+            share = rank_share(first, stop, r, world_size)
+            rows = range(share.start * g, share.stop * g)
+            plans.append([range(rows.start + mb.start, rows.start + mb.stop) for mb in plan_micro_batches(
+                _row_lengths(batch, rows), algo.micro_batch_size, algo.micro_batch_tokens)])
+        mine = plans[rank]
         optimizer.zero_grad(set_to_none=True)
-        for s in range(rows.start, rows.stop, algo.micro_batch_size):
-            mb = slice(s, min(s + algo.micro_batch_size, rows.stop))
-            m = loss_mask[mb]
-            logp, ent = response_logp(model, batch.prompts[mb], batch.response_ids[mb], batch.resp_mask[mb],
-                                      temperature, pad_id, with_entropy=True)
-            out = clipped_surrogate(logp, batch.old_logp[mb], to_tokens(adv[mb], m), m, algo.clip_low,
+        for i in range(max(len(p) for p in plans)):
+            empty = i >= len(mine)  # a padding micro-batch: one row, no tokens counted
+            mb = range(first * g, first * g + 1) if empty else mine[i]
+            sl, width = _cols(batch, mb)
+            m = loss_mask[sl, :width] if not empty else torch.zeros_like(loss_mask[sl, :width])
+            logp, ent = response_logp(model, batch.prompts[sl], batch.response_ids[sl, :width],
+                                      batch.resp_mask[sl, :width], temperature, pad_id, with_entropy=True)
+            out = clipped_surrogate(logp, batch.old_logp[sl, :width], to_tokens(adv[sl], m), m, algo.clip_low,
                                     algo.clip_high)
             policy_loss = token_mean(out.per_token, m, n_tok)
             entropy = token_mean(ent, m, n_tok)  # type: ignore[arg-type]
@@ -92,8 +113,16 @@ def policy_update(
     return stats
 
 
-def _sum(x: torch.Tensor, global_sum: Callable[[torch.Tensor], torch.Tensor] | None) -> torch.Tensor:
-    return x if global_sum is None else global_sum(x)
+def _row_lengths(batch: StepBatch, rows: range) -> list[int]:
+    """Prompt + response tokens of each row."""
+    resp = batch.resp_mask[rows.start : rows.stop].sum(-1).tolist()
+    return [len(batch.prompts[i]) + int(n) for i, n in zip(rows, resp, strict=True)]
+
+
+def _cols(batch: StepBatch, rows: range) -> tuple[slice, int]:
+    """Row slice of a micro-batch and its response width (its longest response, at least one column)."""
+    sl = slice(rows.start, rows.stop)
+    return sl, max(int(batch.resp_mask[sl].sum(-1).max()), 1)
 
 
 def _sum_stats(stats: dict[str, float], global_sum: Callable[[torch.Tensor], torch.Tensor] | None
