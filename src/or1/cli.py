@@ -100,9 +100,11 @@ def _parser() -> argparse.ArgumentParser:
 
     from or1.data.cli import add_parser as add_data_parser
     from or1.eval.cli import add_parser as add_eval_parser
+    from or1.study.cli import add_parser as add_study_parser
 
     add_eval_parser(sub)
     add_data_parser(sub)
+    add_study_parser(sub)
 
     c = sub.add_parser("config", help="show or validate a training config",
                        description="`show` prints the resolved config with every default; `validate` checks it.")
