@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable
 
@@ -16,8 +17,15 @@ def _train(a: argparse.Namespace) -> int:
     from or1.config_load import load_config
     from or1.trainer.loop import train
 
-    ckpt = train(load_config(a.config, a.overrides), resume=a.resume, progress=not a.no_progress)
-    print(f"final checkpoint: {ckpt}")
+    overrides = list(a.overrides)
+    if a.ray_address is not None:
+        overrides += ["ray.enabled=true", f"ray.address={a.ray_address}"]
+    main = os.environ.get("RANK", "0") == "0"  # under torchrun, rank 0 speaks for the run
+    if not main:
+        logging.getLogger().setLevel(logging.WARNING)
+    ckpt = train(load_config(a.config, overrides), resume=a.resume, progress=not a.no_progress, stop_at=a.stop_at)
+    if main:
+        print(f"{'checkpoint' if a.stop_at else 'final checkpoint'}: {ckpt}")
     return 0
 
 
@@ -64,12 +72,20 @@ def _parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("train", help="run every stage of a training config",
                        description="Run the MAGIC recipe: all stages of CONFIG in one run, checkpointing to "
-                                   "out_dir/checkpoints. Overrides look like algo.lr=2e-4 or stages.0.steps=10.")
+                                   "out_dir/checkpoints. Overrides look like algo.lr=2e-4 or stages.0.steps=10. "
+                                   "Under torchrun (`torchrun --nproc_per_node N $(which or1) train CONFIG`) the "
+                                   "policy is sharded with FSDP2 across the N processes (docs/distributed.md).")
     t.add_argument("config", help="YAML training config (`or1 demo` writes one to runs/demo/rl/config.yaml; "
                                   "`or1 config show CONFIG` lists every key with its default)")
     t.add_argument("overrides", nargs="*", help="key.sub=value overrides of config entries")
     t.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in out_dir")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
+    t.add_argument("--stop-at", type=int, default=None, metavar="STEP",
+                   help="stop after this step, with a checkpoint there (continue later with --resume)")
+    t.add_argument("--ray-address", default=None, metavar="ADDR",
+                   help="run reward (and rollout) workers on the Ray cluster at ADDR ('auto' = the one `ray start` "
+                        "made on this machine); sets ray.enabled=true. Without it, ray.enabled in the config "
+                        "starts a local cluster")
     t.set_defaults(fn=_train)
 
     e = sub.add_parser("export", help="export a checkpoint as a Hugging Face model directory",

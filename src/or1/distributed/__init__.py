@@ -3,12 +3,22 @@
 from or1.distributed.checkpoint import load_sharded, save_hf, save_sharded
 from or1.distributed.fsdp import decoder_layers, full_state_dict, wrap_model
 from or1.distributed.sharding import rank_share
-from or1.distributed.world import World, all_reduce_sum, barrier, init_distributed, is_main, shutdown, world
+from or1.distributed.world import (
+    World,
+    all_reduce_sum,
+    barrier,
+    broadcast_object,
+    init_distributed,
+    is_main,
+    shutdown,
+    world,
+)
 
 __all__ = [
     "World",
     "all_reduce_sum",
     "barrier",
+    "broadcast_object",
     "decoder_layers",
     "full_state_dict",
     "init_distributed",

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TypeVar
 
 import torch
 import torch.distributed as dist
 
-__all__ = ["World", "all_reduce_sum", "barrier", "init_distributed", "is_main", "shutdown", "world"]
+T = TypeVar("T")
+
+__all__ = ["World", "all_reduce_sum", "barrier", "broadcast_object", "init_distributed", "is_main", "shutdown",
+           "world"]
 
 
 @dataclass(frozen=True)
@@ -88,3 +92,12 @@ def all_reduce_sum(x: torch.Tensor) -> torch.Tensor:
     y = x.to(dev, copy=True)  # never reduce in place into the caller's tensor
     dist.all_reduce(y, op=dist.ReduceOp.SUM)
     return y.to(x.device)
+
+
+def broadcast_object(obj: T) -> T:
+    """Rank 0's `obj` on every rank (pickled; tensors inside travel with it); `obj` itself in one process."""
+    if not dist.is_initialized() or dist.get_world_size() == 1:
+        return obj
+    box = [obj]
+    dist.broadcast_object_list(box, src=0)
+    return box[0]

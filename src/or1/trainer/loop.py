@@ -2,10 +2,16 @@
 
 `setup` builds everything (and rejects bad input before any step runs); `train` is the loop; `train_step`
 is one recipe step as a list of named calls.
+
+Under `torchrun` the same loop runs on every rank (docs/distributed.md): the policy is sharded with FSDP2,
+rank 0 samples and scores the step's rollouts from a full copy of the weights (its rollout engine's
+model) and broadcasts the batch, every rank trains on its share of each mini-batch, and the updated
+weights are gathered back into rank 0's rollout model. Rank 0 alone validates, logs and writes train state.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from dataclasses import dataclass
@@ -18,15 +24,24 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from or1.algo.entropy import AdaptiveEntropyController, estimate_entropy
 from or1.algo.filtering import offline_keep
 from or1.algo.stages import Stage, StageSchedule
-from or1.config import TrainConfig
+from or1.config import ConfigError, TrainConfig
 from or1.config_load import dump_config, fingerprint
 from or1.data.sampler import PromptSampler
 from or1.data.schema import Problem
+from or1.distributed import World, all_reduce_sum, broadcast_object, full_state_dict, init_distributed, wrap_model
+from or1.distributed import shutdown as shutdown_distributed
 from or1.eval.metrics import avg_at_k
 from or1.eval.sample import sample_and_score
 from or1.rewards.registry import RewardRegistry
 from or1.rollout.types import RolloutEngine, SamplingParams
-from or1.trainer.checkpoint import CheckpointError, latest_checkpoint, load_checkpoint, save_checkpoint
+from or1.trainer.checkpoint import (
+    CheckpointError,
+    latest_checkpoint,
+    load_checkpoint,
+    restore_optimizer,
+    save_checkpoint,
+    save_checkpoint_sharded,
+)
 from or1.trainer.collect import collect_groups
 from or1.trainer.logging import MetricsLog
 from or1.trainer.setup import build_engine, build_optimizer, build_policy, build_scorer, load_data
@@ -40,21 +55,33 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Run:
-    """Everything a run holds between steps."""
+    """Everything a run holds between steps.
+
+    `model` is the trained policy (FSDP-sharded under torchrun); `rollout_model` is the module the engine
+    samples from: `model` itself in one process, a full copy on rank 0 under torchrun (None on other
+    ranks). A vLLM engine exists on every rank and reads the sharded policy itself. `scorer` and
+    `metrics` exist on rank 0 only; rank 0 alone samples the step's batch.
+    """
 
     cfg: TrainConfig
     out: Path
+    world: World
     model: PreTrainedModel
+    rollout_model: PreTrainedModel | None
     tokenizer: PreTrainedTokenizerBase
     optimizer: torch.optim.Optimizer
-    engine: RolloutEngine
-    scorer: RewardRegistry
+    engine: RolloutEngine | None
+    scorer: RewardRegistry | None
     problems: list[Problem]
     prompt_ids: list[list[int]]
     val_problems: list[Problem]
     schedule: StageSchedule
     state: TrainState
-    metrics: MetricsLog
+    metrics: MetricsLog | None
+
+    @property
+    def main(self) -> bool:
+        return self.world.rank == 0
 
 
 def setup(cfg: TrainConfig, resume: bool = False) -> Run:
@@ -64,6 +91,7 @@ def setup(cfg: TrainConfig, resume: bool = False) -> Run:
         CheckpointError: `out_dir` holds checkpoints but `resume` is off, or the checkpoint's config differs.
         DataError / ConfigError / FileNotFoundError: bad data files or model path.
     """
+    world = init_distributed()
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     out = Path(cfg.out_dir)
@@ -82,69 +110,105 @@ def setup(cfg: TrainConfig, resume: bool = False) -> Run:
     e = cfg.entropy
     controller = AdaptiveEntropyController(e.target, e.delta, e.coef_max, e.coef if e.adaptive else 0.0)
     state = TrainState(PromptSampler(len(problems), cfg.seed, cfg.data.shuffle), controller, fp)
+    colocated = cfg.rollout.engine == "vllm"  # a vLLM engine on every rank, fed from the (sharded) policy
+    if colocated and world.distributed and cfg.rollout.tensor_parallel_size > 1:
+        raise ConfigError("rollout.tensor_parallel_size > 1 under torchrun is not supported yet: rank 0 samples "
+                          "each step's batch alone, and a tensor-parallel vLLM group needs every member to generate")
+    rollout_model = model if colocated or not world.distributed else copy.deepcopy(model) if world.rank == 0 else None
+    d = cfg.distributed
+    model = wrap_model(model, mixed_precision=d.mixed_precision, activation_checkpointing=d.activation_checkpointing)
     optimizer = build_optimizer(model, cfg.algo)
-    if saved is not None:
-        state.load_state_dict(saved[0])
-        optimizer.load_state_dict(saved[1])
+    if saved is not None and ckpt is not None:
+        state.load_state_dict(saved)
+        restore_optimizer(ckpt, model, optimizer, distributed=world.distributed)
         log.info("resuming from %s at step %d", ckpt, state.step)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "config.yaml").write_text(dump_config(cfg))
-    log.debug("config:\n%s", dump_config(cfg))
-    return Run(cfg, out, model, tok, optimizer, build_engine(cfg.rollout, model, tok), build_scorer(cfg.reward),
-               problems, prompt_ids, val_problems, StageSchedule(cfg.stages), state,
-               MetricsLog(out, resume_step=state.step if saved else None))
+    main = world.rank == 0
+    if main:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "config.yaml").write_text(dump_config(cfg))
+        log.debug("config:\n%s", dump_config(cfg))
+    max_len = cfg.data.max_prompt_length + max(st.max_response_length for st in cfg.stages)
+    engine = build_engine(cfg.rollout, rollout_model, tok, cfg.ray, max_model_len=max_len,
+                          seed=cfg.seed) if rollout_model is not None else None
+    return Run(cfg, out, world, model, rollout_model, tok, optimizer, engine,
+               build_scorer(cfg.reward, cfg.ray) if main else None, problems, prompt_ids, val_problems,
+               StageSchedule(cfg.stages), state,
+               MetricsLog(out, resume_step=state.step if saved else None) if main else None)
 
 
-def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path:
-    """Run every stage of the schedule; returns the final checkpoint directory."""
+def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, stop_at: int | None = None) -> Path:
+    """Run every stage of the schedule; returns the final checkpoint directory.
+
+    Args:
+        stop_at: stop after this step (a checkpoint is written there) instead of the schedule's end; a later
+            `train(..., resume=True)` continues exactly as if the run had not stopped.
+    """
     run = setup(cfg, resume)
     total = run.schedule.total_steps
+    end = min(total, stop_at) if stop_at is not None else total
     ckpt = run.out / "checkpoints" / f"step_{run.state.step:06d}"
     try:
-        if run.state.step == 0 and cfg.validation.every:
+        if run.state.step == 0 and cfg.validation.every and run.metrics is not None:
             run.metrics.log(0, validate(run, 0))
-        with _progress(progress) as bar:
+        with _progress(progress and run.main) as bar:
             task = bar.add_task("train", total=total, completed=run.state.step, info="")
-            while run.state.step < total:
+            while run.state.step < end:
                 stage = run.schedule.at(run.state.step)
                 maybe_offline_filter(run, stage)
                 metrics = train_step(run, stage)
                 run.state.step += 1
                 step = run.state.step
-                if cfg.validation.every and (step % cfg.validation.every == 0 or step == total):
+                if cfg.validation.every and (step % cfg.validation.every == 0 or step == total) and run.main:
                     metrics.update(validate(run, step))
-                run.metrics.log(step, metrics)
-                if step % cfg.checkpoint_every == 0 or step == total:
-                    ckpt = save_checkpoint(run.out / "checkpoints", step, run.model, run.tokenizer, run.optimizer,
-                                           run.state.state_dict(), dump_config(cfg), cfg.keep_checkpoints)
+                if run.metrics is not None:
+                    run.metrics.log(step, metrics)
+                if step % cfg.checkpoint_every == 0 or step == end:
+                    ckpt = _save(run, step)
                 bar.update(task, completed=step, info=_summary(stage, metrics))
     finally:
-        run.metrics.close()
-        run.scorer.close()
+        if run.metrics is not None:
+            run.metrics.close()
+        if run.scorer is not None:
+            run.scorer.close()
+        shutdown_distributed()
     return ckpt
+
+
+def _save(run: Run, step: int) -> Path:
+    cfg, root = run.cfg, run.out / "checkpoints"
+    if run.world.distributed:
+        return save_checkpoint_sharded(root, step, run.model, run.tokenizer, run.optimizer, run.state.state_dict(),
+                                       dump_config(cfg), cfg.keep_checkpoints)
+    return save_checkpoint(root, step, run.model, run.tokenizer, run.optimizer, run.state.state_dict(),
+                           dump_config(cfg), cfg.keep_checkpoints)
 
 
 def train_step(run: Run, stage: Stage) -> dict[str, float]:
     """One recipe step: rollouts → rewards → informative groups → advantages → PPO-clip updates → α update."""
-    cfg, state, t0 = run.cfg, run.state, time.perf_counter()
-    batch, metrics = collect_groups(
-        run.engine, run.tokenizer, run.scorer, run.problems, run.prompt_ids, state.sampler, stage,
-        top_p=cfg.rollout.top_p, seed=_seed(cfg.seed, state.step, 0), online_filter=cfg.filter.online,
-        max_refills=cfg.filter.max_refills)
+    cfg, state, w, t0 = run.cfg, run.state, run.world, time.perf_counter()
+    batch, metrics = None, {}
+    if run.main and run.engine is not None and run.scorer is not None:
+        batch, metrics = collect_groups(
+            run.engine, run.tokenizer, run.scorer, run.problems, run.prompt_ids, state.sampler, stage,
+            top_p=cfg.rollout.top_p, seed=_seed(cfg.seed, state.step, 0), online_filter=cfg.filter.online,
+            max_refills=cfg.filter.max_refills)
+    batch, metrics = broadcast_object((batch, metrics))  # the same batch on every rank (identity in one process)
     t1 = time.perf_counter()
     if batch is not None:
-        if cfg.algo.recompute_old_logp:
+        a = cfg.algo
+        if a.recompute_old_logp:
             batch.old_logp = recompute_old_logp(run.model, batch, stage.temperature, run.tokenizer.pad_token_id,
-                                                cfg.algo.micro_batch_size)
+                                                a.micro_batch_size, a.micro_batch_tokens)
         h_est = estimate_entropy(batch.old_logp, batch.resp_mask)
         coef = _entropy_coef(cfg, state.controller, h_est)
         metrics |= policy_update(run.model, run.optimizer, batch, mini_batch_groups=stage.mini_batch_size,
-                                 algo=cfg.algo, temperature=stage.temperature, entropy_coef=coef,
-                                 pad_id=run.tokenizer.pad_token_id)
+                                 algo=a, temperature=stage.temperature, entropy_coef=coef,
+                                 pad_id=run.tokenizer.pad_token_id, rank=w.rank, world_size=w.world_size,
+                                 global_sum=all_reduce_sum if w.distributed else None)
         if cfg.entropy.adaptive:
             state.controller.update(h_est)
         metrics |= {"entropy/coef": coef, "entropy/estimate": h_est}
-        run.engine.sync_weights()
+        sync_rollout_weights(run)
     t2 = time.perf_counter()
     n_tok = float(batch.resp_mask.sum()) if batch is not None else 0.0
     metrics |= {"entropy/alpha": state.controller.coef, "stage/index": stage.index,
@@ -153,13 +217,31 @@ def train_step(run: Run, stage: Stage) -> dict[str, float]:
     return metrics
 
 
+def sync_rollout_weights(run: Run) -> None:
+    """Make the rollout engine sample from the updated policy.
+
+    One process: the engine's model is the policy; the engine syncs whatever copy it keeps (vLLM, Ray
+    actors). Under torchrun: every rank all-gathers the full weights, rank 0 loads them into its rollout
+    model, then its engine syncs; a vLLM engine on every rank gathers the shards itself.
+    """
+    if run.world.distributed and run.cfg.rollout.engine != "vllm":
+        weights = full_state_dict(run.model)  # a collective: every rank calls it; full on rank 0 only
+        if run.rollout_model is not None:
+            run.rollout_model.load_state_dict(weights)
+    if run.engine is not None:
+        run.engine.sync_weights()  # vLLM: on every rank together (it gathers the shards itself)
+
+
 def maybe_offline_filter(run: Run, stage: Stage) -> None:
-    """At the start of each stage after the first: drop prompts the policy solves in every sample."""
+    """At the start of each stage after the first: drop prompts the policy solves in every sample.
+
+    Rank 0 samples; only its prompt sampler draws the batches, so the other ranks skip the work.
+    """
     cfg, state = run.cfg, run.state
     if stage.index <= state.filtered_stage:
         return
     state.filtered_stage = stage.index
-    if not cfg.filter.offline:
+    if not cfg.filter.offline or not run.main or run.engine is None or run.scorer is None:
         return
     n = cfg.filter.offline_samples
     active = state.sampler.active
@@ -174,7 +256,8 @@ def maybe_offline_filter(run: Run, stage: Stage) -> None:
 
 
 def validate(run: Run, step: int) -> dict[str, float]:
-    """Avg@n on the validation rows at each validation temperature, per data source."""
+    """Avg@n on the validation rows at each validation temperature, per data source (rank 0)."""
+    assert run.engine is not None and run.scorer is not None, "validation runs on rank 0"
     v, out = run.cfg.validation, {}
     max_tokens = v.max_response_length or run.schedule.at(min(step, run.schedule.total_steps - 1)).max_response_length
     for j, temp in enumerate(v.temperatures):

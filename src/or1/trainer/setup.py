@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
-from or1.config import AlgoConfig, ModelConfig, RewardConfig, RolloutConfig
+from or1.config import AlgoConfig, ModelConfig, RayConfig, RewardConfig, RolloutConfig
 from or1.data.schema import DataError, Problem, load_problems
 from or1.rewards.registry import RewardRegistry, default_registry
 from or1.rollout.prompts import encode_prompt, eos_token_ids
@@ -54,14 +54,41 @@ def build_optimizer(model: PreTrainedModel, algo: AlgoConfig) -> torch.optim.Opt
     return torch.optim.AdamW(model.parameters(), lr=algo.lr, weight_decay=algo.weight_decay)
 
 
-def build_engine(cfg: RolloutConfig, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> RolloutEngine:
-    """The rollout engine named by `rollout.engine`."""
+def build_engine(cfg: RolloutConfig, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
+                 ray: RayConfig | None = None, *, max_model_len: int | None = None, seed: int = 0) -> RolloutEngine:
+    """The rollout engine named by `rollout.engine`, sampling from `model` (synced after every update).
+
+    "hf": in this process, on the model itself, or in `ray.rollout_actors` Ray actors holding copies when
+    Ray is on. "vllm": a vLLM engine on this process's GPU(s) (the `or1[vllm]` extra), started from the
+    checkpoint `model` was loaded from.
+    """
+    if cfg.engine == "vllm":
+        from or1.rollout.vllm_engine import VLLMEngine
+
+        return VLLMEngine.from_config(cfg, model, tokenizer, max_model_len=max_model_len, seed=seed)
+    if ray is not None and ray.enabled and ray.rollout_actors > 0:
+        from or1.distributed.ray_cluster import start_or_join
+        from or1.distributed.ray_rollout import RayRolloutEngine
+
+        start_or_join(ray.address)
+        return RayRolloutEngine(model, eos_token_ids(tokenizer), tokenizer.pad_token_id, actors=ray.rollout_actors,
+                                max_batch=cfg.max_batch, max_retries=ray.max_retries)
     from or1.rollout.hf_engine import HFEngine
 
     return HFEngine(model, eos_token_ids(tokenizer), tokenizer.pad_token_id, max_batch=cfg.max_batch)
 
 
-def build_scorer(cfg: RewardConfig) -> RewardRegistry:
+def build_scorer(cfg: RewardConfig, ray: RayConfig | None = None) -> RewardRegistry:
+    """The math and code verifiers: in-process worker pools, or `ray.reward_actors` Ray actors when Ray is on
+    (a local cluster this process starts, or the one at `ray.address`)."""
+    if ray is not None and ray.enabled:
+        from or1.distributed.ray_cluster import start_or_join
+        from or1.distributed.ray_rewards import RayRewardRegistry
+
+        start_or_join(ray.address)
+        return RayRewardRegistry(actors=ray.reward_actors, workers=cfg.workers, math_timeout_s=cfg.math_timeout_s,
+                                 code_time_limit_s=cfg.code_time_limit_s,
+                                 max_retries=ray.max_retries)  # type: ignore[return-value]
     return default_registry(cfg.workers, cfg.math_timeout_s, cfg.code_time_limit_s)
 
 
