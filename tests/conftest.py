@@ -5,6 +5,10 @@ Nothing is downloaded: models are built from configs, data is generated.
 
 from __future__ import annotations
 
+import shlex
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -69,3 +73,22 @@ def write_config(path: Path, **sections) -> Path:
     cfg.update(sections)
     path.write_text(yaml.safe_dump(cfg))
     return path
+
+
+def netns_skip_reason() -> str | None:
+    """Why multi-process launches cannot run in a loopback-only network namespace here, or None."""
+    if not (shutil.which("unshare") and shutil.which("ip")):
+        return "needs `unshare` and `ip` to run torchrun in a loopback-only network namespace"
+    probe = subprocess.run(["unshare", "-n", "sh", "-c", "ip link set lo up"], capture_output=True)
+    return None if probe.returncode == 0 else f"cannot create a network namespace: {probe.stderr.decode()[-200:]}"
+
+
+def torchrun_cmd(args: list[str], nproc: int, port: int) -> list[str]:
+    """`python ARGS` for one process; for more, torchrun with gloo inside `unshare -n` with only loopback up,
+    so no traffic leaves the namespace and the fixed port cannot clash with another launch."""
+    if nproc == 1:
+        return [sys.executable, *args]
+    torchrun = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={nproc}",
+                "--master_addr=127.0.0.1", f"--master_port={port}", *args]
+    inner = "ip link set lo up && MASTER_ADDR=127.0.0.1 GLOO_SOCKET_IFNAME=lo exec " + shlex.join(torchrun)
+    return ["unshare", "-n", "sh", "-c", inner]

@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import json
 import shlex
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 from transformers import AutoModelForCausalLM
 
+from conftest import netns_skip_reason, torchrun_cmd
 from or1.distributed import load_sharded
 from or1.tiny.model import build_tiny_model
 
@@ -31,30 +30,12 @@ WEIGHT_ATOL = 5e-5  # seen: 6.4e-6 after 2 and 4 AdamW steps (reduction order); 
 STAT_ATOL = 1e-5  # loss, grad norm and entropy per step; seen <= 1.5e-7
 
 
-def _netns_ok() -> str | None:
-    """Why 2-rank launches cannot run here, or None."""
-    if not (shutil.which("unshare") and shutil.which("ip")):
-        return "needs `unshare` and `ip` to run torchrun in a loopback-only network namespace"
-    probe = subprocess.run(["unshare", "-n", "sh", "-c", "ip link set lo up"], capture_output=True)
-    return None if probe.returncode == 0 else f"cannot create a network namespace: {probe.stderr.decode()[-200:]}"
-
-
-pytestmark = pytest.mark.skipif(_netns_ok() is not None, reason=str(_netns_ok()))
-
-
-def _cmd(args: list[str], nproc: int) -> list[str]:
-    """The command line: a plain process for one rank, torchrun inside `unshare -n` for more."""
-    run = [sys.executable, str(SCRIPT), *args]
-    if nproc == 1:
-        return run
-    torchrun = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={nproc}",
-                "--master_addr=127.0.0.1", "--master_port=29500", str(SCRIPT), *args]
-    inner = "ip link set lo up && MASTER_ADDR=127.0.0.1 GLOO_SOCKET_IFNAME=lo exec " + shlex.join(torchrun)
-    return ["unshare", "-n", "sh", "-c", inner]
+pytestmark = pytest.mark.skipif(netns_skip_reason() is not None, reason=str(netns_skip_reason()))
 
 
 def _start(args: list[str], nproc: int) -> subprocess.Popen:
-    return subprocess.Popen(_cmd(args, nproc), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(torchrun_cmd([str(SCRIPT), *args], nproc, port=29500), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
 
 
 def _wait(proc: subprocess.Popen, timeout: float = 180) -> None:

@@ -9,8 +9,6 @@ offline filtering between stages, validation and adaptive entropy control.
 from __future__ import annotations
 
 import json
-import shlex
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,21 +17,14 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from conftest import write_config
+from conftest import netns_skip_reason, torchrun_cmd, write_config
 from or1.trainer.logging import read_metrics
 
 WEIGHT_ATOL = 5e-5  # FSDP sums gradients in another order; seen ~1e-6 after 4 steps
 STAT_ATOL = 1e-4
 
 
-def _netns_ok() -> str | None:
-    if not (shutil.which("unshare") and shutil.which("ip")):
-        return "needs `unshare` and `ip` to run torchrun in a loopback-only network namespace"
-    probe = subprocess.run(["unshare", "-n", "sh", "-c", "ip link set lo up"], capture_output=True)
-    return None if probe.returncode == 0 else f"cannot create a network namespace: {probe.stderr.decode()[-200:]}"
-
-
-pytestmark = pytest.mark.skipif(_netns_ok() is not None, reason=str(_netns_ok()))
+pytestmark = pytest.mark.skipif(netns_skip_reason() is not None, reason=str(netns_skip_reason()))
 
 
 def _config(tmp_path: Path, warm_model_dir: Path, easy_task: dict[str, Path], name: str) -> Path:
@@ -57,14 +48,7 @@ def _config(tmp_path: Path, warm_model_dir: Path, easy_task: dict[str, Path], na
 
 
 def _run(cfg: Path, nproc: int, *extra: str) -> str:
-    train = ["-m", "or1.cli", "train", str(cfg), "--no-progress", *extra]
-    if nproc == 1:
-        cmd = [sys.executable, *train]
-    else:
-        torchrun = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={nproc}",
-                    "--master_addr=127.0.0.1", "--master_port=29511", *train]
-        inner = "ip link set lo up && MASTER_ADDR=127.0.0.1 GLOO_SOCKET_IFNAME=lo exec " + shlex.join(torchrun)
-        cmd = ["unshare", "-n", "sh", "-c", inner]
+    cmd = torchrun_cmd(["-m", "or1.cli", "train", str(cfg), "--no-progress", *extra], nproc, port=29511)
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout

@@ -24,12 +24,13 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from or1.algo.entropy import AdaptiveEntropyController, estimate_entropy
 from or1.algo.filtering import offline_keep
 from or1.algo.stages import Stage, StageSchedule
-from or1.config import ConfigError, TrainConfig
+from or1.config import TrainConfig
 from or1.config_load import dump_config, fingerprint
 from or1.data.sampler import PromptSampler
 from or1.data.schema import Problem
 from or1.distributed import World, all_reduce_sum, broadcast_object, full_state_dict, init_distributed, wrap_model
 from or1.distributed import shutdown as shutdown_distributed
+from or1.distributed.rank_zero import RankZeroScorer
 from or1.eval.metrics import avg_at_k
 from or1.eval.sample import sample_and_score
 from or1.rewards.registry import RewardRegistry
@@ -59,8 +60,9 @@ class Run:
 
     `model` is the trained policy (FSDP-sharded under torchrun); `rollout_model` is the module the engine
     samples from: `model` itself in one process, a full copy on rank 0 under torchrun (None on other
-    ranks). A vLLM engine exists on every rank and reads the sharded policy itself. `scorer` and
-    `metrics` exist on rank 0 only; rank 0 alone samples the step's batch.
+    ranks). With the HF engine rank 0 alone samples and broadcasts each step's batch. A vLLM engine exists
+    on every rank (it reads the sharded policy itself) and all ranks sample in lockstep, rank 0 scoring
+    for all (`RankZeroScorer`). `metrics` exists on rank 0 only.
     """
 
     cfg: TrainConfig
@@ -82,6 +84,11 @@ class Run:
     @property
     def main(self) -> bool:
         return self.world.rank == 0
+
+    @property
+    def samples(self) -> bool:
+        """Whether this rank runs the rollout loops (rank 0, or every rank in lockstep with vLLM)."""
+        return self.engine is not None and self.scorer is not None
 
 
 def setup(cfg: TrainConfig, resume: bool = False) -> Run:
@@ -111,9 +118,6 @@ def setup(cfg: TrainConfig, resume: bool = False) -> Run:
     controller = AdaptiveEntropyController(e.target, e.delta, e.coef_max, e.coef if e.adaptive else 0.0)
     state = TrainState(PromptSampler(len(problems), cfg.seed, cfg.data.shuffle), controller, fp)
     colocated = cfg.rollout.engine == "vllm"  # a vLLM engine on every rank, fed from the (sharded) policy
-    if colocated and world.distributed and cfg.rollout.tensor_parallel_size > 1:
-        raise ConfigError("rollout.tensor_parallel_size > 1 under torchrun is not supported yet: rank 0 samples "
-                          "each step's batch alone, and a tensor-parallel vLLM group needs every member to generate")
     rollout_model = model if colocated or not world.distributed else copy.deepcopy(model) if world.rank == 0 else None
     d = cfg.distributed
     model = wrap_model(model, mixed_precision=d.mixed_precision, activation_checkpointing=d.activation_checkpointing)
@@ -130,9 +134,11 @@ def setup(cfg: TrainConfig, resume: bool = False) -> Run:
     max_len = cfg.data.max_prompt_length + max(st.max_response_length for st in cfg.stages)
     engine = build_engine(cfg.rollout, rollout_model, tok, cfg.ray, max_model_len=max_len,
                           seed=cfg.seed) if rollout_model is not None else None
-    return Run(cfg, out, world, model, rollout_model, tok, optimizer, engine,
-               build_scorer(cfg.reward, cfg.ray) if main else None, problems, prompt_ids, val_problems,
-               StageSchedule(cfg.stages), state,
+    scorer = build_scorer(cfg.reward, cfg.ray) if main else None
+    if colocated and world.distributed:  # every rank samples in lockstep; rank 0 scores for all
+        scorer = RankZeroScorer(scorer)  # type: ignore[assignment]
+    return Run(cfg, out, world, model, rollout_model, tok, optimizer, engine, scorer, problems, prompt_ids,
+               val_problems, StageSchedule(cfg.stages), state,
                MetricsLog(out, resume_step=state.step if saved else None) if main else None)
 
 
@@ -148,8 +154,10 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, stop_at
     end = min(total, stop_at) if stop_at is not None else total
     ckpt = run.out / "checkpoints" / f"step_{run.state.step:06d}"
     try:
-        if run.state.step == 0 and cfg.validation.every and run.metrics is not None:
-            run.metrics.log(0, validate(run, 0))
+        if run.state.step == 0 and cfg.validation.every and run.samples:
+            m = validate(run, 0)
+            if run.metrics is not None:
+                run.metrics.log(0, m)
         with _progress(progress and run.main) as bar:
             task = bar.add_task("train", total=total, completed=run.state.step, info="")
             while run.state.step < end:
@@ -158,7 +166,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, stop_at
                 metrics = train_step(run, stage)
                 run.state.step += 1
                 step = run.state.step
-                if cfg.validation.every and (step % cfg.validation.every == 0 or step == total) and run.main:
+                if cfg.validation.every and (step % cfg.validation.every == 0 or step == total) and run.samples:
                     metrics.update(validate(run, step))
                 if run.metrics is not None:
                     run.metrics.log(step, metrics)
@@ -187,12 +195,13 @@ def train_step(run: Run, stage: Stage) -> dict[str, float]:
     """One recipe step: rollouts → rewards → informative groups → advantages → PPO-clip updates → α update."""
     cfg, state, w, t0 = run.cfg, run.state, run.world, time.perf_counter()
     batch, metrics = None, {}
-    if run.main and run.engine is not None and run.scorer is not None:
+    if run.samples:
         batch, metrics = collect_groups(
             run.engine, run.tokenizer, run.scorer, run.problems, run.prompt_ids, state.sampler, stage,
             top_p=cfg.rollout.top_p, seed=_seed(cfg.seed, state.step, 0), online_filter=cfg.filter.online,
             max_refills=cfg.filter.max_refills)
-    batch, metrics = broadcast_object((batch, metrics))  # the same batch on every rank (identity in one process)
+    if cfg.rollout.engine != "vllm":  # rank 0 sampled: the same batch on every rank (identity in one process)
+        batch, metrics = broadcast_object((batch, metrics))
     t1 = time.perf_counter()
     if batch is not None:
         a = cfg.algo
@@ -241,7 +250,7 @@ def maybe_offline_filter(run: Run, stage: Stage) -> None:
     if stage.index <= state.filtered_stage:
         return
     state.filtered_stage = stage.index
-    if not cfg.filter.offline or not run.main or run.engine is None or run.scorer is None:
+    if not cfg.filter.offline or not run.samples:
         return
     n = cfg.filter.offline_samples
     active = state.sampler.active
@@ -256,8 +265,8 @@ def maybe_offline_filter(run: Run, stage: Stage) -> None:
 
 
 def validate(run: Run, step: int) -> dict[str, float]:
-    """Avg@n on the validation rows at each validation temperature, per data source (rank 0)."""
-    assert run.engine is not None and run.scorer is not None, "validation runs on rank 0"
+    """Avg@n on the validation rows at each validation temperature, per data source (ranks that sample)."""
+    assert run.engine is not None and run.scorer is not None, "validation runs where rollouts are sampled"
     v, out = run.cfg.validation, {}
     max_tokens = v.max_response_length or run.schedule.at(min(step, run.schedule.total_steps - 1)).max_response_length
     for j, temp in enumerate(v.temperatures):
