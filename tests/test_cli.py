@@ -20,6 +20,7 @@ def or1(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
 
 
 COMMANDS = [[], ["train"], ["export"], ["demo"], ["verify"], ["config"], ["eval"], ["eval", "compare"], ["data"],
+            ["study"],
             *[["data", a] for a in ("ingest", "clean", "dedup", "decontaminate", "difficulty", "select", "judge",
                                     "pipeline")]]
 
@@ -71,6 +72,13 @@ def test_config_show_prints_defaults(tmp_path):
     cfg = write_config(tmp_path / "c.yaml", data={"train_files": ["t.parquet"]})
     r = or1("config", "show", str(cfg), "algo.clip_high=0.26")
     assert r.returncode == 0 and "clip_high: 0.26" in r.stdout and "coef_max: 0.005" in r.stdout
+
+
+def test_overrides_may_follow_options(tmp_path):
+    cfg = write_config(tmp_path / "c.yaml", data={"train_files": ["t.parquet"]})
+    r = or1("train", str(cfg), "--no-progress", "algo.cliphigh=0.3")  # parsed as an override, then refused
+    _one_line_error(r, "unknown config key 'algo.cliphigh'")
+    assert or1("train", str(cfg), "--no-progress", "--bogus").returncode == 2
 
 
 def test_verify_math_from_stdin():

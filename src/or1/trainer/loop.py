@@ -178,6 +178,13 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, stop_at
             run.metrics.close()
         if run.scorer is not None:
             run.scorer.close()
+        close_engine = getattr(run.engine, "close", None)  # Ray rollout actors
+        if close_engine is not None:
+            close_engine()
+        if cfg.ray.enabled and run.main:
+            from or1.distributed.ray_cluster import shutdown as shutdown_ray
+
+            shutdown_ray()  # disconnects; a local cluster this process started stops with it
         shutdown_distributed()
     return ckpt
 
