@@ -70,6 +70,8 @@ def test_requests_expand_groups_contiguously_with_distinct_stable_seeds():
     other = [kw["seed"] for _, kw in vllm_requests(prompts, SamplingParams(n=4, max_tokens=5), [9], seed=6)]
     assert not set(other) & set(seeds)
     assert request_seed(5, 0) == seeds[0]
+    tail = vllm_requests(prompts[1:], SamplingParams(n=4, max_tokens=5), [9], seed=5, first_index=4)
+    assert tail == again[4:]  # a slice sampled with its offset is that part of the whole batch
 
 
 def test_version_check():

@@ -120,11 +120,16 @@ class VLLMEngine:
                    tensor_parallel_size=cfg.tensor_parallel_size, gpu_memory_utilization=cfg.gpu_memory_utilization,
                    max_model_len=max_model_len, seed=seed, enable_sleep_mode=True)
 
-    def generate(self, prompt_ids: list[list[int]], params: SamplingParams, seed: int) -> RolloutBatch:
-        """Sample `params.n` responses per prompt, grouped contiguously; one seeded request per response."""
+    def generate(self, prompt_ids: list[list[int]], params: SamplingParams, seed: int,
+                 first_index: int = 0) -> RolloutBatch:
+        """Sample `params.n` responses per prompt, grouped contiguously; one seeded request per response.
+
+        `first_index`: index of the first response within a larger batch this call samples a slice of
+        (`DataParallelEngine`); the slice then equals that part of the whole batch.
+        """
         if self._asleep:
             self.wake_up()
-        reqs = vllm_requests(prompt_ids, params, self.eos_ids, seed)
+        reqs = vllm_requests(prompt_ids, params, self.eos_ids, seed, first_index)
         outs = self.llm.generate([{"prompt_token_ids": ids} for ids, _ in reqs],
                                  [self._vllm.SamplingParams(**kw) for _, kw in reqs], use_tqdm=False)
         completions = []

@@ -73,12 +73,16 @@ def sampling_kwargs(params: SamplingParams, eos_ids: Sequence[int], seed: int) -
 
 
 def vllm_requests(prompt_ids: Sequence[Sequence[int]], params: SamplingParams, eos_ids: Sequence[int],
-                  seed: int) -> list[tuple[list[int], dict[str, Any]]]:
-    """N = P·G (prompt ids, sampling kwargs) pairs, the G responses of a prompt contiguous (a GRPO group)."""
+                  seed: int, first_index: int = 0) -> list[tuple[list[int], dict[str, Any]]]:
+    """N = P·G (prompt ids, sampling kwargs) pairs, the G responses of a prompt contiguous (a GRPO group).
+
+    Response j is seeded with `request_seed(seed, first_index + j)`: a slice of a batch sampled with
+    `first_index` = its first response's index in the batch gets exactly that part of the whole batch.
+    """
     if params.n < 1:
         raise ValueError(f"n must be >= 1, got {params.n}")
     rows = [list(p) for p in prompt_ids for _ in range(params.n)]
-    return [(r, sampling_kwargs(params, eos_ids, request_seed(seed, j))) for j, r in enumerate(rows)]
+    return [(r, sampling_kwargs(params, eos_ids, request_seed(seed, first_index + j))) for j, r in enumerate(rows)]
 
 
 

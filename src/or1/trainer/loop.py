@@ -30,6 +30,7 @@ from or1.data.sampler import PromptSampler
 from or1.data.schema import Problem
 from or1.distributed import World, all_reduce_sum, broadcast_object, full_state_dict, init_distributed, wrap_model
 from or1.distributed import shutdown as shutdown_distributed
+from or1.distributed.dp_rollout import DataParallelEngine
 from or1.distributed.rank_zero import RankZeroScorer
 from or1.eval.metrics import avg_at_k
 from or1.eval.sample import sample_and_score
@@ -137,6 +138,8 @@ def setup(cfg: TrainConfig, resume: bool = False) -> Run:
     scorer = build_scorer(cfg.reward, cfg.ray) if main else None
     if colocated and world.distributed:  # every rank samples in lockstep; rank 0 scores for all
         scorer = RankZeroScorer(scorer)  # type: ignore[assignment]
+        engine = DataParallelEngine(engine, world, cfg.rollout.tensor_parallel_size,  # type: ignore[arg-type]
+                                    tok.pad_token_id)
     return Run(cfg, out, world, model, rollout_model, tok, optimizer, engine, scorer, problems, prompt_ids,
                val_problems, StageSchedule(cfg.stages), state,
                MetricsLog(out, resume_step=state.step if saved else None) if main else None)
