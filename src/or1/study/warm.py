@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import torch
+
 from or1.atomic import write_text_atomic
 
 __all__ = ["WarmStart", "warm_start"]
@@ -50,12 +52,14 @@ def warm_start(cache: str | Path, quick: bool = False, seed: int = 0, progress: 
     from or1.demo.run import FULL, QUICK, _warm_start, _write_data, demo_config
     from or1.trainer.setup import build_scorer
 
-    root = Path(cache) / f"{'quick' if quick else 'full'}_seed{seed}"
+    root = Path(cache).resolve() / f"{'quick' if quick else 'full'}_seed{seed}"
     cached = _load(root)
     if cached is not None:
         return cached
     size = QUICK if quick else FULL
     root.mkdir(parents=True, exist_ok=True)
+    # One thread: several OpenMP threads on cores that other processes share can run many times slower.
+    torch.set_num_threads(1)
     paths = _write_data(root / "data", size, seed)
     cfg = demo_config(root, paths, None, size, seed)
     with build_scorer(cfg.reward) as scorer:
