@@ -75,6 +75,13 @@ def write_config(path: Path, **sections) -> Path:
     return path
 
 
+def warm_run_config(tmp_path: Path, name: str, warm_model_dir: Path, easy_task: dict[str, Path], **sections) -> Path:
+    """`write_config` for a run named `name` under `tmp_path`, from the warm-started policy on the easy task."""
+    return write_config(tmp_path / f"{name}.yaml", out_dir=str(tmp_path / name), model={"path": str(warm_model_dir)},
+                        data={"train_files": [str(easy_task["train"])], "val_files": [str(easy_task["test"])]},
+                        **sections)
+
+
 def netns_skip_reason() -> str | None:
     """Why multi-process launches cannot run in a loopback-only network namespace here, or None."""
     if not (shutil.which("unshare") and shutil.which("ip")):

@@ -34,3 +34,16 @@ def run_in_netns(script: Path, *args: str, timeout: float = 240) -> float:
     proc = subprocess.run(["unshare", "-n", "sh", "-c", inner], capture_output=True, text=True, timeout=timeout)
     assert proc.returncode == 0, f"{script.name} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}"
     return time.monotonic() - start
+
+
+def netns_report(tmp_path_factory, script: Path, name: str) -> dict:
+    """Run `script --out FILE` in the namespace (skipping when it cannot run here); its pickled report."""
+    import pickle
+
+    import pytest
+
+    if netns_skip_reason() is not None:
+        pytest.skip(netns_skip_reason())
+    out = tmp_path_factory.mktemp(name) / "report.pkl"
+    run_in_netns(script, "--out", str(out))
+    return pickle.loads(out.read_bytes())

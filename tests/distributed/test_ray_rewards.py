@@ -8,7 +8,6 @@ sandbox, and pickles what came back. This process scores the same requests with 
 
 from __future__ import annotations
 
-import pickle
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import pytest
 from or1.rewards.registry import default_registry
 from or1.rewards.types import RewardResult
 
-from .ray_netns import netns_skip_reason, run_in_netns
+from .ray_netns import netns_report
 
 SCRIPT = Path(__file__).with_name("ray_rewards_run.py")
 
@@ -28,11 +27,7 @@ def _same(r: RewardResult) -> RewardResult:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory) -> dict:
-    if netns_skip_reason() is not None:
-        pytest.skip(netns_skip_reason())
-    out = tmp_path_factory.mktemp("ray_rewards") / "report.pkl"
-    run_in_netns(SCRIPT, "--out", str(out))
-    return pickle.loads(out.read_bytes())
+    return netns_report(tmp_path_factory, SCRIPT, "ray_rewards")
 
 
 @pytest.fixture(scope="module")

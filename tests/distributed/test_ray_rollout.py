@@ -7,7 +7,6 @@ and after the trainer's weights change and are synced, and after one actor is ki
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 
 import pytest
@@ -17,18 +16,14 @@ from or1.distributed.ray_cluster import split_even
 from or1.distributed.ray_rollout import cat_batches, chunk_seed
 from or1.rollout.types import RolloutBatch
 
-from .ray_netns import netns_skip_reason, run_in_netns
+from .ray_netns import netns_report
 
 SCRIPT = Path(__file__).with_name("ray_rollout_run.py")
 LOGP_ATOL = 1e-6  # seen: 0.0 (one thread on both sides)
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory) -> dict:
-    if netns_skip_reason() is not None:
-        pytest.skip(netns_skip_reason())
-    out = tmp_path_factory.mktemp("ray_rollout") / "report.pkl"
-    run_in_netns(SCRIPT, "--out", str(out))
-    return pickle.loads(out.read_bytes())
+    return netns_report(tmp_path_factory, SCRIPT, "ray_rollout")
 
 
 def _same(a: RolloutBatch, b: RolloutBatch) -> bool:

@@ -10,16 +10,13 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import write_config
+from conftest import warm_run_config
 from or1.trainer.logging import read_metrics
 
 
 def _config(tmp_path: Path, warm_model_dir: Path, easy_task: dict[str, Path], name: str) -> Path:
-    return write_config(
-        tmp_path / f"{name}.yaml",
-        out_dir=str(tmp_path / name),
-        model={"path": str(warm_model_dir)},
-        data={"train_files": [str(easy_task["train"])], "val_files": [str(easy_task["test"])]},
+    return warm_run_config(
+        tmp_path, name, warm_model_dir, easy_task,
         stages=[
             {"steps": 3, "max_response_length": 28, "batch_size": 4, "mini_batch_size": 2, "group_size": 4},
             {"steps": 3, "max_response_length": 32, "batch_size": 4, "mini_batch_size": 4, "group_size": 4},

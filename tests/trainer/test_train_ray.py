@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from safetensors.torch import load_file
 
-from conftest import netns_skip_reason, write_config
+from conftest import netns_skip_reason, warm_run_config
 from or1.trainer.logging import read_metrics
 
 pytestmark = [pytest.mark.skipif(netns_skip_reason() is not None, reason=str(netns_skip_reason())),
@@ -19,11 +19,8 @@ pytestmark = [pytest.mark.skipif(netns_skip_reason() is not None, reason=str(net
 
 
 def _config(tmp_path: Path, warm_model_dir: Path, easy_task: dict[str, Path], name: str) -> Path:
-    return write_config(
-        tmp_path / f"{name}.yaml",
-        out_dir=str(tmp_path / name),
-        model={"path": str(warm_model_dir)},
-        data={"train_files": [str(easy_task["train"])], "val_files": [str(easy_task["test"])]},
+    return warm_run_config(
+        tmp_path, name, warm_model_dir, easy_task,
         stages=[{"steps": 2, "max_response_length": 28, "batch_size": 4, "mini_batch_size": 4, "group_size": 4}],
         algo={"lr": 5e-4, "micro_batch_size": 8},
         filter={"online": True, "max_refills": 1, "offline": False},

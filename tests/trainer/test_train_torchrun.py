@@ -17,7 +17,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from conftest import netns_skip_reason, torchrun_cmd, write_config
+from conftest import netns_skip_reason, torchrun_cmd, warm_run_config
 from or1.trainer.logging import read_metrics
 
 WEIGHT_ATOL = 5e-5  # FSDP sums gradients in another order; seen ~1e-6 after 4 steps
@@ -28,11 +28,8 @@ pytestmark = pytest.mark.skipif(netns_skip_reason() is not None, reason=str(netn
 
 
 def _config(tmp_path: Path, warm_model_dir: Path, easy_task: dict[str, Path], name: str) -> Path:
-    return write_config(
-        tmp_path / f"{name}.yaml",
-        out_dir=str(tmp_path / name),
-        model={"path": str(warm_model_dir)},
-        data={"train_files": [str(easy_task["train"])], "val_files": [str(easy_task["test"])]},
+    return warm_run_config(
+        tmp_path, name, warm_model_dir, easy_task,
         stages=[
             {"steps": 2, "max_response_length": 28, "batch_size": 4, "mini_batch_size": 2, "group_size": 4},
             {"steps": 2, "max_response_length": 32, "batch_size": 5, "mini_batch_size": 5, "group_size": 4},
