@@ -71,6 +71,9 @@ def test_quick_study_report_holds_the_runs_numbers(name, tmp_path_factory):
         assert cells[5] == ("n/a" if np.isnan(ent) else f"{ent:.3f}")
         assert cells[6] == f"{np.mean([e['alpha'] for e in exp]):.4f}"
         assert cells[7] == f"{np.mean([e['length'] for e in exp]):.1f}"
+    warm = json.loads((cache / "quick_seed0" / f"warm_eval_k2_len{study.eval_max_tokens}.json").read_text())
+    cells = _table_row(report, "warm start (before RL)")
+    assert cells[2].startswith(f"{100 * sum(warm['by_temperature']['0.6']['correct']) / (2 * warm['problems']):.1f} [")
     results = json.loads((out / "results.json").read_text())
     assert len(results["findings"]) == len(study.findings)
     for f in results["findings"]:

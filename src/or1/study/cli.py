@@ -41,15 +41,17 @@ def _positive_int(text: str) -> int:
 def run(a: argparse.Namespace) -> int:
     """Run (or resume) the study, then write its report; prints the report's path."""
     from or1.study.report import write_report
-    from or1.study.runner import run_study
+    from or1.study.runner import ensure_warm_eval, run_study
     from or1.study.studies import get_study
     from or1.study.warm import warm_start
 
     study = get_study(a.name)
     out = Path(a.out or f"runs/study/{a.name}{'-quick' if a.quick else ''}")
     t0 = time.time()
-    if not a.report_only:
-        ws = warm_start(a.cache, quick=a.quick, progress=not a.no_progress)
+    ws = warm_start(a.cache, quick=a.quick, progress=not a.no_progress)
+    if a.report_only:
+        ensure_warm_eval(study, ws, a.quick)
+    else:
         run_study(study, out, ws, a.seeds, a.jobs, quick=a.quick)
     report = write_report(study, out, a.seeds, a.quick, None if a.report_only else time.time() - t0)
     print(f"report: {report}")

@@ -31,7 +31,7 @@ from or1.config_load import apply_overrides
 from or1.study.studies import QUICK_OVERRIDES, Study, base_config
 from or1.study.warm import WarmStart
 
-__all__ = ["RunSpec", "plan_runs", "run_study"]
+__all__ = ["RunSpec", "ensure_warm_eval", "plan_runs", "run_config", "run_study", "warm_eval_path"]
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,30 @@ def _write_spec(study: Study, spec: RunSpec, ws: WarmStart, quick: bool) -> None
     write_text_atomic(path, json.dumps(run, indent=2))
 
 
+def warm_eval_path(model_path: str | Path, k: int, max_tokens: int) -> Path:
+    """Where the warm start's held-out evaluation with these settings is cached (beside the model)."""
+    return Path(model_path).parent / f"warm_eval_k{k}_len{max_tokens}.json"
+
+
+def ensure_warm_eval(study: Study, ws: WarmStart, quick: bool) -> Path:
+    """Evaluate the warm start on the held-out problems as the runs' final evaluation does (once per setting):
+    the table's baseline row, what RL started from."""
+    k = QUICK_EVAL_K if quick else EVAL_K
+    path = warm_eval_path(ws.model, k, study.eval_max_tokens)
+    if not path.is_file():
+        import torch
+
+        from or1.study.worker import final_eval
+
+        torch.set_num_threads(1)
+        cfg = run_config(study, study.arms[0].name, 0, ws.root / "unused", ws, quick)
+        run = {"config": cfg, "test_file": str(ws.test),
+               "eval": {"k": k, "temperatures": list(EVAL_TEMPERATURES), "max_tokens": study.eval_max_tokens,
+                        "seed": 4321}}
+        write_text_atomic(path, json.dumps(final_eval(run, ws.model)))
+    return path
+
+
 def _check_study_file(out: Path, study: Study, seeds: int, quick: bool) -> None:
     meta = {"study": study.name, "quick": quick}
     path = out / "study.json"
@@ -115,7 +139,10 @@ def run_study(study: Study, out: Path, ws: WarmStart, seeds: int, jobs: int, qui
     for s in todo:
         s.dir.mkdir(parents=True, exist_ok=True)
         _write_spec(study, s, ws, quick)
-    jobs = max(1, min(jobs, len(todo)))
+    ensure_warm_eval(study, ws, quick)
+    if not todo:
+        return specs
+    jobs = min(jobs, len(todo))
     shares = [todo[i::jobs] for i in range(jobs)]  # round-robin over the seed-major order
     (out / "logs").mkdir(exist_ok=True)
     t0 = time.time()

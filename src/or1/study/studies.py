@@ -87,7 +87,7 @@ class Study:
         raise KeyError(f"study {self.name} has no arm {name!r}")
 
 
-_ENTROPY_CONTROL = ("entropy.adaptive=true", "entropy.target=0.08", "entropy.delta=0.005", "entropy.coef_max=0.05")
+_ENTROPY_CONTROL = ("entropy.adaptive=true", "entropy.target=0.08", "entropy.delta=0.02", "entropy.coef_max=0.3")
 _NO_CONTROL = ("entropy.adaptive=false", "entropy.coef=0.0")
 _OFF_POLICY = ("stages.0.mini_batch_size=2",)  # batch 8 / mini-batch 2 = N_SGD 4 updates per step
 _QUICK_OFF_POLICY = ("stages.0.mini_batch_size=1",)  # quick batch 4 / 1 = N_SGD 4
@@ -122,7 +122,9 @@ STUDIES: dict[str, Study] = {s.name: s for s in (
                       "within 20 steps: the miniature's instability is an entropy blow-up, which no entropy bonus "
                       "can cure); entropy target 0.08 nats/token, about the warm-started policy's entropy at "
                       "τ 1.0 (the paper's 0.2 sits far above the tiny policy's scale, so α would sit at α_max from "
-                      "the first step); α_max 0.05 and Δ 0.005 so that the controller acts within the run.",
+                      "the first step); α_max 0.3 and Δ 0.02 so that the controller acts within the run (a "
+                      "first full run with α_max 0.05, Δ 0.005 held α at α_max from step 10 and barely slowed "
+                      "the decline).",
     ),
     Study(
         "filtering", "Online filtering of zero-advantage groups",
