@@ -12,7 +12,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
+import os
 from collections.abc import Callable
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -50,6 +52,8 @@ def start_or_join(
     Returns:
         The GCS address of the cluster ("ip:port"), for logs and for `--ray-address` of other drivers.
     """
+    if address is not None:
+        _token_auth_if_configured()  # before Ray is imported: it reads its auth mode once, at import
     ray = import_ray()
     if not ray.is_initialized():
         quiet = {"log_to_driver": False, "logging_level": logging.WARNING}
@@ -61,6 +65,20 @@ def start_or_join(
     gcs = ray.get_runtime_context().gcs_address
     log.info("ray: %s cluster at %s", "local" if address is None else "joined", gcs)
     return gcs
+
+
+def _token_auth_if_configured() -> None:
+    """Join with Ray's token authentication when this machine holds a token (RAY_AUTH_MODE unset).
+
+    `ray start --head` turns token authentication on whenever a token exists (~/.ray/auth_token,
+    RAY_AUTH_TOKEN or RAY_AUTH_TOKEN_PATH), but a driver joining "host:port" does not pick it up by itself
+    and is refused with "Authentication token is missing or incorrect".
+    """
+    env = os.environ
+    if "RAY_AUTH_MODE" in env:
+        return
+    if env.get("RAY_AUTH_TOKEN") or env.get("RAY_AUTH_TOKEN_PATH") or (Path.home() / ".ray" / "auth_token").is_file():
+        env["RAY_AUTH_MODE"] = "token"
 
 
 def shutdown() -> None:
