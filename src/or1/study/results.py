@@ -14,11 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from or1.study.runner import RunSpec
+from or1.study.runner import RunSpec, plan_runs
 from or1.study.studies import Finding, Study
 from or1.trainer.logging import read_metrics
 
-__all__ = ["ArmResult", "FindingResult", "RunResult", "arm_results", "finding_result", "load_run", "val_key"]
+__all__ = ["ArmResult", "FindingResult", "RunResult", "arm_results", "finding_result", "finished_runs", "load_run",
+           "study_dir_runs", "val_key"]
 
 RESAMPLES = 2000
 EVAL_TEMPERATURE = "0.6"  # the headline evaluation temperature (7B setting); the table also shows 1.0
@@ -167,6 +168,5 @@ def finished_runs(specs: list[RunSpec]) -> list[RunResult]:
 
 
 def study_dir_runs(out: Path, study: Study, seeds: int) -> list[RunResult]:
-    from or1.study.runner import plan_runs
-
+    """The finished runs of `study` in folder `out`, for `seeds` seeds per arm."""
     return finished_runs(plan_runs(study, out, seeds))

@@ -12,7 +12,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["BASE", "METRICS", "QUICK_OVERRIDES", "STUDIES", "Arm", "Finding", "Study", "get_study"]
+__all__ = ["BASE", "METRICS", "QUICK_OVERRIDES", "STUDIES", "Arm", "Finding", "Study", "base_config", "get_study"]
 
 # The miniature recipe; `runner` fills in out_dir, seed, model.path and the data files.
 BASE: dict[str, Any] = {
