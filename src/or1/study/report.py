@@ -98,7 +98,7 @@ def _settings(study: Study, seeds: int, quick: bool) -> list[str]:
              f"- This study's settings on top of the base recipe: "
              f"{', '.join(f'`{o}`' for o in study.overrides) or 'none'}."]
     if study.settings_note:
-        lines.append(f"- Why: {study.settings_note}")
+        lines.append(f"- Notes on the miniature: {study.settings_note}")
     lines.append("- Arms: " + "; ".join(f"**{a.label}** ({', '.join(f'`{o}`' for o in a.overrides)})"
                                        for a in study.arms) + ".")
     if quick:

@@ -160,6 +160,8 @@ STUDIES: dict[str, Study] = {s.name: s for s in (
         findings=(Finding("τ = 1.0 gives higher test accuracy than τ = 0.6", "t1.0", "t0.6", "test_avg"),
                   Finding("τ = 1.0 keeps entropy higher than τ = 0.6", "t1.0", "t0.6", "entropy_late")),
         overrides=("stages.0.steps=60",),
+        settings_note="the entropy estimate is that of the sampling distribution at the arm's own τ, so the "
+                      "entropy finding mixes the direct effect of τ with what training did to the policy.",
     ),
     Study(
         "clip-higher", "Clip-higher: the upper clip bound ε_high",
@@ -172,7 +174,10 @@ STUDIES: dict[str, Study] = {s.name: s for s in (
                   Finding("ε_high 0.26 gives higher test accuracy than 0.3", "eps0.26", "eps0.3", "test_avg"),
                   Finding("a higher ε_high (0.3) keeps entropy higher than 0.2", "eps0.3", "eps0.2",
                           "entropy_late")),
-        overrides=("stages.0.steps=60",),
+        overrides=("stages.0.steps=60", *_OFF_POLICY),
+        settings_note="off-policy updates (N_SGD = 4): with one update per rollout batch the ratio π_θ/π_old is "
+                      "exactly 1, nothing is ever clipped and ε_high cannot matter (an on-policy run of this "
+                      "study gave bit-identical runs for all three ε_high).",
     ),
 )}
 
