@@ -78,3 +78,50 @@ def test_top_p_keeps_the_nucleus():
     assert drawn == {0, 1}
     _, lp = sample_next(logits, 1.0, 0.5, gen)
     assert torch.allclose(lp, torch.log(torch.tensor([0.6])))  # logp of the full distribution
+
+
+def test_sampler_draws_in_proportion_and_never_a_zero_probability_token():
+    probs = torch.tensor([0.5, 0.0, 0.3, 0.2, 0.0])
+    logits = torch.log(probs).expand(20000, -1)  # -inf on the zero-probability tokens
+    gen = torch.Generator().manual_seed(0)
+    tok, lp = sample_next(logits, 1.0, 1.0, gen)
+    freq = torch.bincount(tok, minlength=5).float() / tok.numel()
+    assert freq[1] == 0 and freq[4] == 0
+    assert torch.allclose(freq, probs, atol=0.015)  # 20000 draws: sd of each frequency <= 0.0036
+    assert torch.allclose(lp, torch.log(probs)[tok])
+    tok, _ = sample_next(logits, 1.0, 0.7, gen)  # nucleus {0, 2}: renormalised 0.625 / 0.375
+    freq = torch.bincount(tok, minlength=5).float() / tok.numel()
+    assert freq[[1, 3, 4]].sum() == 0 and abs(freq[0].item() - 0.625) < 0.015
+
+
+def test_rows_that_end_early_leave_the_batch_without_changing_the_others(tokenizer, tiny_model):
+    """With half the vocabulary as EOS, rows end at many different steps, so the batch shrinks several times;
+    every kept token's log-prob must still be the trainer's, and masks / truncation stay exact."""
+    eos = list(range(0, 256, 2))
+    eng = HFEngine(tiny_model, eos, tokenizer.pad_token_id)
+    prompts = _prompts(tokenizer, 4)
+    b = eng.generate(prompts, SamplingParams(n=8, max_tokens=12), seed=3)
+    lengths = b.lengths
+    assert lengths.min() < lengths.max()  # rows did end at different steps
+    eos_t = torch.tensor(eos)
+    for ids, m, trunc, n in zip(b.response_ids, b.resp_mask, b.truncated, lengths, strict=True):
+        assert m[:n].all() and not m[n:].any()
+        assert (ids[~m] == tokenizer.pad_token_id).all()
+        assert bool(trunc) == (not torch.isin(ids[n - 1], eos_t)) and not torch.isin(ids[: n - 1], eos_t).any()
+    with torch.no_grad():
+        logp, _ = response_logp(tiny_model, [p for p in prompts for _ in range(8)], b.response_ids, b.resp_mask,
+                                1.0, tokenizer.pad_token_id)
+    assert torch.allclose(logp[b.resp_mask], b.old_logp[b.resp_mask], atol=1e-4)
+    assert (b.old_logp[~b.resp_mask] == 0).all()
+
+
+def test_prompts_of_one_length_sample_as_with_a_mask(tokenizer, tiny_model):
+    """No left padding: the engine drops the attention mask; log-probs still match the trainer's."""
+    prompts = [encode_prompt(tokenizer, [{"role": "user", "content": f"{10 + i}+{20 + i}-{30 + i}"}]) for i in range(3)]
+    assert len({len(p) for p in prompts}) == 1
+    eng = HFEngine(tiny_model, eos_token_ids(tokenizer), tokenizer.pad_token_id)
+    b = eng.generate(prompts, SamplingParams(n=2, max_tokens=10), seed=2)
+    with torch.no_grad():
+        logp, _ = response_logp(tiny_model, [p for p in prompts for _ in range(2)], b.response_ids, b.resp_mask,
+                                1.0, tokenizer.pad_token_id)
+    assert torch.allclose(logp[b.resp_mask], b.old_logp[b.resp_mask], atol=1e-4)
