@@ -26,8 +26,8 @@ from or1.distributed import load_sharded
 from or1.tiny.model import build_tiny_model
 
 SCRIPT = Path(__file__).with_name("policy_run.py")
-WEIGHT_ATOL = 5e-5  # seen: 6.4e-6 after 2 and 4 AdamW steps (reduction order); the control is off by ~7e-3
-STAT_ATOL = 1e-5  # loss, grad norm and entropy per step; seen <= 1.5e-7
+WEIGHT_ATOL = 5e-5  # seen: 1.8e-5 after each AdamW step (reduction order); the control is off by ~7e-3
+STAT_ATOL = 1e-5  # loss, grad norm and entropy per step; seen <= 2.6e-6
 
 
 pytestmark = pytest.mark.skipif(netns_skip_reason() is not None, reason=str(netns_skip_reason()))
@@ -82,7 +82,10 @@ def test_two_ranks_follow_the_single_process_loss_curve(runs):
         assert r["update/steps"] == x["update/steps"] == 2.0
         for key in ("loss/policy", "grad/norm", "entropy/policy", "clip/frac", "ratio/mean"):
             assert abs(r[key] - x[key]) < STAT_ATOL, (r["step"], key, r[key], x[key])
-    assert len({round(s["loss/policy"], 4) for s in ref}) == 4  # the curve moves: a real comparison
+    losses = [s["loss/policy"] for s in ref]
+    print("loss/policy per step:", ", ".join(f"{v:.7f}" for v in losses), "| 2 ranks:",
+          ", ".join(f"{s['loss/policy']:.7f}" for s in dist))
+    assert max(losses) - min(losses) > 1e-3  # the curve moves: a real comparison
 
 
 def test_weights_match_after_each_step_and_after_resume(runs):
