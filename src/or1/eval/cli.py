@@ -10,6 +10,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from or1.argtypes import positive_int
+
 __all__ = ["add_parser", "engine_loader", "resolve_model"]
 
 _DESCRIPTION = (
@@ -17,16 +19,6 @@ _DESCRIPTION = (
     "(every sample), OUT/pass.csv (the original's columns + unbiased pass@k and a 95% bootstrap CI of Avg@K), "
     "OUT/summary.md, OUT/metrics.json and two PNG plots. Rerunning the same command continues an interrupted "
     "evaluation; the same seed gives the same samples. `or1 eval compare A B` compares two output folders.")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
 
 
 def resolve_model(path: str) -> Path:
@@ -103,19 +95,19 @@ def _add_options(e: argparse.ArgumentParser) -> None:
     e.add_argument("--data", action="append", metavar="FILE",
                    help="parquet file in the release schema, or `code_tiny` (the packaged code set); repeatable")
     e.add_argument("--out", help="output folder; rerun with the same folder to continue an interrupted evaluation")
-    e.add_argument("--k", type=_positive_int, default=32, help="samples per problem (default 32; LiveCodeBench: 4)")
+    e.add_argument("--k", type=positive_int, default=32, help="samples per problem (default 32; LiveCodeBench: 4)")
     e.add_argument("--temperature", type=float, default=0.6, help="sampling temperature (default 0.6; 32B: 1.0)")
     e.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling mass (default 1.0 = off)")
-    e.add_argument("--max-response-length", type=_positive_int, default=32768, help="tokens (default 32768)")
+    e.add_argument("--max-response-length", type=positive_int, default=32768, help="tokens (default 32768)")
     e.add_argument("--seed", type=int, default=1234, help="base seed of every sampling call (default 1234)")
-    e.add_argument("--chunk-problems", type=_positive_int, default=8,
+    e.add_argument("--chunk-problems", type=positive_int, default=8,
                    help="problems per engine call, fixed for a folder (default 8)")
-    e.add_argument("--max-problems", type=_positive_int, default=None, help="only the first N problems of each file")
+    e.add_argument("--max-problems", type=positive_int, default=None, help="only the first N problems of each file")
     e.add_argument("--ex-name", default=None, help="experiment name in pass.csv (default: the --out folder name)")
-    e.add_argument("--max-batch", type=_positive_int, default=256, help="responses decoded together (default 256)")
+    e.add_argument("--max-batch", type=positive_int, default=256, help="responses decoded together (default 256)")
     e.add_argument("--dtype", choices=["float32", "bfloat16"], default="float32", help="model dtype")
     e.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, ... (default: cuda when available)")
-    e.add_argument("--workers", type=_positive_int, default=None, help="verifier processes (default: one per core)")
+    e.add_argument("--workers", type=positive_int, default=None, help="verifier processes (default: one per core)")
     e.add_argument("--math-timeout", type=float, default=5.0, help="seconds per math verification (default 5)")
     e.add_argument("--code-time-limit", type=float, default=6.0, help="seconds per code test (default 6)")
     e.add_argument("--no-progress", action="store_true", help="no progress bar")

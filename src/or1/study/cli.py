@@ -7,6 +7,8 @@ import os
 import time
 from pathlib import Path
 
+from or1.argtypes import positive_int
+
 __all__ = ["add_parser", "run"]
 
 _NAMES = ("entropy", "filtering", "truncation", "temperature", "clip-higher")
@@ -26,16 +28,6 @@ OUT/results.json, OUT/plots/{accuracy,entropy,alpha,length}.png (mean over seeds
 per-run TensorBoard logs under OUT/runs/<arm>/seed<k>/. Runs execute in parallel subprocesses, one torch
 thread each. Rerunning the same command skips finished runs and resumes unfinished ones from their
 checkpoints; --seeds may grow between invocations."""
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
 
 
 def run(a: argparse.Namespace) -> int:
@@ -63,8 +55,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("study", help="reproduce one of the report's ablations in miniature, across seeds",
                        description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     s.add_argument("name", choices=_NAMES, metavar="NAME", help="one of: " + ", ".join(_NAMES))
-    s.add_argument("--seeds", type=_positive_int, default=None, help="seeds per arm (default 3; --quick: 2)")
-    s.add_argument("--jobs", type=_positive_int, default=os.cpu_count() or 1,
+    s.add_argument("--seeds", type=positive_int, default=None, help="seeds per arm (default 3; --quick: 2)")
+    s.add_argument("--jobs", type=positive_int, default=os.cpu_count() or 1,
                    help=f"runs at once, one core each (default: the number of cores, {os.cpu_count()})")
     s.add_argument("--out", default=None, help="study folder (default runs/study/NAME, or NAME-quick)")
     s.add_argument("--cache", default="runs/study/_warm",
