@@ -44,8 +44,8 @@ def _table_row(report: str, label: str) -> list[str]:
     return [c.strip() for c in rows[0].strip("|").split("|")]
 
 
-# The filtering study (with the resume check) runs by default; the other four with `-m slow` (~1-2 min each).
-@pytest.mark.parametrize("name", [n if n == "filtering" else pytest.param(n, marks=pytest.mark.slow) for n in STUDIES])
+# Every study with --quick (about 1.5 min for all five on 2 idle cores, the shared warm start included).
+@pytest.mark.parametrize("name", STUDIES)
 def test_quick_study_report_holds_the_runs_numbers(name, tmp_path_factory):
     cache = tmp_path_factory.getbasetemp() / "study_warm"  # one quick warm start for all studies
     out = tmp_path_factory.mktemp(name) / "study"
