@@ -16,10 +16,9 @@ import torch
 
 from or1.distributed import init_distributed, shutdown
 from or1.distributed.dp_rollout import DataParallelEngine
-from or1.distributed.ray_rollout import cat_batches
 from or1.rollout.hf_engine import HFEngine
 from or1.rollout.prompts import encode_prompt, eos_token_ids
-from or1.rollout.types import RolloutBatch, SamplingParams
+from or1.rollout.types import RolloutBatch, SamplingParams, cat_batches
 from or1.rollout.vllm_params import request_seed
 from or1.tiny.model import build_tiny_model
 from or1.tiny.tokenizer import build_tokenizer

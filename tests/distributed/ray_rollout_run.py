@@ -23,10 +23,10 @@ from pathlib import Path
 import torch
 
 from or1.distributed.ray_cluster import shutdown, split_even, start_or_join
-from or1.distributed.ray_rollout import RayRolloutEngine, cat_batches, chunk_seed
+from or1.distributed.ray_rollout import RayRolloutEngine, chunk_seed
 from or1.rollout.hf_engine import HFEngine
 from or1.rollout.prompts import encode_prompt, eos_token_ids
-from or1.rollout.types import RolloutBatch, SamplingParams
+from or1.rollout.types import RolloutBatch, SamplingParams, cat_batches
 from or1.tiny.model import build_tiny_model
 from or1.tiny.task import make_rows
 from or1.tiny.tokenizer import build_tokenizer

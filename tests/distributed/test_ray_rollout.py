@@ -13,8 +13,8 @@ import pytest
 import torch
 
 from or1.distributed.ray_cluster import split_even
-from or1.distributed.ray_rollout import cat_batches, chunk_seed
-from or1.rollout.types import RolloutBatch
+from or1.distributed.ray_rollout import chunk_seed
+from or1.rollout.types import RolloutBatch, cat_batches
 
 from .ray_netns import netns_report
 

@@ -12,10 +12,9 @@ from typing import Protocol
 
 import torch.distributed as dist
 
-from or1.distributed.ray_rollout import cat_batches
 from or1.distributed.sharding import rank_share
 from or1.distributed.world import World
-from or1.rollout.types import RolloutBatch, SamplingParams
+from or1.rollout.types import RolloutBatch, SamplingParams, cat_batches
 
 __all__ = ["DataParallelEngine", "SliceEngine"]
 

@@ -20,9 +20,9 @@ from transformers import PretrainedConfig, PreTrainedModel
 
 from or1.distributed.ray_cluster import import_ray, kill_quietly, map_with_retry, split_even
 from or1.rollout.hf_engine import HFEngine
-from or1.rollout.types import RolloutBatch, SamplingParams
+from or1.rollout.types import RolloutBatch, SamplingParams, cat_batches
 
-__all__ = ["RayRolloutEngine", "cat_batches", "chunk_seed"]
+__all__ = ["RayRolloutEngine", "chunk_seed"]
 
 
 def chunk_seed(seed: int, i: int) -> int:
@@ -31,26 +31,6 @@ def chunk_seed(seed: int, i: int) -> int:
         return seed
     digest = hashlib.blake2b(f"{seed}:{i}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little") >> 1  # 63 bits: a valid torch.Generator seed
-
-
-def cat_batches(parts: list[RolloutBatch], pad_id: int) -> RolloutBatch:
-    """Concatenate batches over responses, right-padding (N_i, T_i) tensors to the widest T.
-
-    Shapes: parts[i].response_ids (N_i, T_i) -> (ΣN_i, max T_i); prompt_ids concatenated likewise.
-    """
-    width = max(p.response_ids.shape[1] for p in parts)
-
-    def pad(t: Tensor, value: float | int | bool) -> Tensor:
-        return torch.nn.functional.pad(t, (0, width - t.shape[1]), value=value)
-
-    return RolloutBatch(
-        prompt_ids=[ids for p in parts for ids in p.prompt_ids],
-        response_ids=torch.cat([pad(p.response_ids, pad_id) for p in parts]),  # (N, T)
-        resp_mask=torch.cat([pad(p.resp_mask, False) for p in parts]),  # (N, T)
-        old_logp=torch.cat([pad(p.old_logp, 0.0) for p in parts]),  # (N, T)
-        truncated=torch.cat([p.truncated for p in parts]),  # (N,)
-        group_size=parts[0].group_size,
-    )
 
 
 class _RolloutWorker:

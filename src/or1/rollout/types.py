@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+import torch
 from torch import Tensor
 
-__all__ = ["RolloutBatch", "RolloutEngine", "SamplingParams"]
+__all__ = ["RolloutBatch", "RolloutEngine", "SamplingParams", "cat_batches"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,26 @@ class RolloutBatch:
     @property
     def lengths(self) -> Tensor:
         return self.resp_mask.sum(-1)  # (N,)
+
+
+def cat_batches(parts: list[RolloutBatch], pad_id: int) -> RolloutBatch:
+    """Concatenate batches over responses, right-padding (N_i, T_i) tensors to the widest T.
+
+    Shapes: parts[i].response_ids (N_i, T_i) -> (ΣN_i, max T_i); prompt_ids concatenated likewise.
+    """
+    width = max(p.response_ids.shape[1] for p in parts)
+
+    def pad(t: Tensor, value: float | int | bool) -> Tensor:
+        return torch.nn.functional.pad(t, (0, width - t.shape[1]), value=value)
+
+    return RolloutBatch(
+        prompt_ids=[ids for p in parts for ids in p.prompt_ids],
+        response_ids=torch.cat([pad(p.response_ids, pad_id) for p in parts]),  # (N, T)
+        resp_mask=torch.cat([pad(p.resp_mask, False) for p in parts]),  # (N, T)
+        old_logp=torch.cat([pad(p.old_logp, 0.0) for p in parts]),  # (N, T)
+        truncated=torch.cat([p.truncated for p in parts]),  # (N,)
+        group_size=parts[0].group_size,
+    )
 
 
 class RolloutEngine(Protocol):

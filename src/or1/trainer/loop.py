@@ -118,7 +118,7 @@ def setup(cfg: TrainConfig, resume: bool = False) -> Run:
     e = cfg.entropy
     controller = AdaptiveEntropyController(e.target, e.delta, e.coef_max, e.coef if e.adaptive else 0.0)
     state = TrainState(PromptSampler(len(problems), cfg.seed, cfg.data.shuffle), controller, fp)
-    colocated = cfg.rollout.engine == "vllm"  # a vLLM engine on every rank, fed from the (sharded) policy
+    colocated = _colocated(cfg)
     rollout_model = model if colocated or not world.distributed else copy.deepcopy(model) if world.rank == 0 else None
     d = cfg.distributed
     model = wrap_model(model, mixed_precision=d.mixed_precision, activation_checkpointing=d.activation_checkpointing)
@@ -210,7 +210,7 @@ def train_step(run: Run, stage: Stage) -> dict[str, float]:
             run.engine, run.tokenizer, run.scorer, run.problems, run.prompt_ids, state.sampler, stage,
             top_p=cfg.rollout.top_p, seed=_seed(cfg.seed, state.step, 0), online_filter=cfg.filter.online,
             max_refills=cfg.filter.max_refills)
-    if cfg.rollout.engine != "vllm":  # rank 0 sampled: the same batch on every rank (identity in one process)
+    if not _colocated(cfg):  # rank 0 sampled: the same batch on every rank (identity in one process)
         batch, metrics = broadcast_object((batch, metrics))
     t1 = time.perf_counter()
     if batch is not None:
@@ -243,7 +243,7 @@ def sync_rollout_weights(run: Run) -> None:
     actors). Under torchrun: every rank all-gathers the full weights, rank 0 loads them into its rollout
     model, then its engine syncs; a vLLM engine on every rank gathers the shards itself.
     """
-    if run.world.distributed and run.cfg.rollout.engine != "vllm":
+    if run.world.distributed and not _colocated(run.cfg):
         weights = full_state_dict(run.model)  # a collective: every rank calls it; full on rank 0 only
         if run.rollout_model is not None:
             run.rollout_model.load_state_dict(weights)
@@ -289,6 +289,11 @@ def validate(run: Run, step: int) -> dict[str, float]:
         for src, correct in by_source.items():
             out[f"val/{src}/avg@{v.n}_t{temp:g}"] = avg_at_k(correct)
     return out
+
+
+def _colocated(cfg: TrainConfig) -> bool:
+    """A vLLM engine on every rank, fed from the (sharded) policy: all ranks sample in lockstep."""
+    return cfg.rollout.engine == "vllm"
 
 
 def _entropy_coef(cfg: TrainConfig, controller: AdaptiveEntropyController, h_est: float) -> float:
