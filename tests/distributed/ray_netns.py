@@ -9,11 +9,12 @@ from __future__ import annotations
 import functools
 import importlib.util
 import shlex
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from conftest import netns_skip_reason as no_netns_reason
 
 
 @functools.cache
@@ -21,10 +22,7 @@ def netns_skip_reason() -> str | None:
     """Why Ray scripts cannot run in a loopback-only network namespace here, or None."""
     if importlib.util.find_spec("ray") is None:
         return "needs ray: pip install 'or1[ray]'"
-    if not (shutil.which("unshare") and shutil.which("ip")):
-        return "needs `unshare` and `ip` to run Ray in a loopback-only network namespace"
-    probe = subprocess.run(["unshare", "-n", "sh", "-c", "ip link set lo up"], capture_output=True)
-    return None if probe.returncode == 0 else f"cannot create a network namespace: {probe.stderr.decode()[-200:]}"
+    return no_netns_reason()
 
 
 def run_in_netns(script: Path, *args: str, timeout: float = 240) -> float:
