@@ -49,17 +49,19 @@ def test_rows_of_very_different_lengths_run_in_groups_with_the_same_values(token
     assert length_groups(p_lens, [40] * 32) == one  # equal lengths: nothing to save
 
 
-def _one_forward(model, prompts, resp, mask, pad_id):
+def _one_forward(model, prompts, resp, mask, pad_id, temperature=1.0):
     p_ids, p_mask = left_pad(prompts, pad_id)
     ids, full_mask = torch.cat([p_ids, resp], 1), torch.cat([p_mask, mask], 1)
     pos = (full_mask.long().cumsum(-1) - 1).clamp(min=0)
     logits = model(input_ids=ids, attention_mask=full_mask.long(), position_ids=pos).logits[:, p_ids.shape[1] - 1 : -1]
+    logits = logits / temperature
     return (torch.log_softmax(logits, -1).gather(-1, resp[..., None]).squeeze(-1),
             -(torch.softmax(logits, -1) * torch.log_softmax(logits, -1)).sum(-1))
 
 
-def test_one_forward_per_call_under_data_parallelism(tokenizer, tiny_model, monkeypatch):
-    """FSDP gathers weights in every forward, so each rank must run as many as the others: no length groups."""
+def test_the_same_forwards_whatever_the_rows_under_data_parallelism(tokenizer, tiny_model, monkeypatch):
+    """FSDP gathers weights in every forward, so each rank must run as many as the others, whatever its rows:
+    no length groups, and the shared-prompt way (prompt forward + response forward) for every batch."""
     prompts = [encode_prompt(tokenizer, [{"role": "user", "content": f"{i}+{i}-1"}]) for i in range(32)]
     lengths = torch.tensor([4] * 24 + [40] * 8)
     mask = torch.arange(40)[None] < lengths[:, None]
@@ -68,8 +70,75 @@ def test_one_forward_per_call_under_data_parallelism(tokenizer, tiny_model, monk
     tiny_model.register_forward_hook(lambda *_: calls.append(1))
     with torch.no_grad():
         response_logp(tiny_model, prompts, resp, mask, 1.0, tokenizer.pad_token_id)
-        assert len(calls) == 2  # one process: two length groups
+        assert len(calls) == 2  # one process, distinct prompts: two length groups
         monkeypatch.setattr(torch.distributed, "is_initialized", lambda: True)
         monkeypatch.setattr(torch.distributed, "get_world_size", lambda *a, **k: 2)
-        response_logp(tiny_model, prompts, resp, mask, 1.0, tokenizer.pad_token_id)
-    assert len(calls) == 3
+        for rows in (prompts, prompts[:1], [prompts[0]] * 32):  # distinct, one row, one prompt repeated
+            calls.clear()
+            n = len(rows)
+            response_logp(tiny_model, rows, resp[:n], mask[:n], 1.0, tokenizer.pad_token_id)
+            assert len(calls) == 2
+
+
+def test_shared_prompts_give_the_values_and_gradients_of_one_forward_per_row(tokenizer, tiny_model):
+    """A GRPO batch (each prompt repeated, prompts of different lengths, responses of different lengths, one
+    of a single token): each distinct prompt runs once, with the values and gradients of whole rows."""
+    qs = ("1+2-3", "12+34-45", "7+8-9", "100+200-3")
+    prompts = [encode_prompt(tokenizer, [{"role": "user", "content": q}]) for q in qs]
+    assert len({len(p) for p in prompts}) > 1  # left padding inside the prompt forward
+    rows = [p for p in prompts for _ in range(4)]  # 4 groups of 4
+    gen = torch.Generator().manual_seed(3)
+    resp = torch.randint(0, 200, (16, 9), generator=gen)
+    lengths = torch.tensor([9, 1, 5, 3, 2, 9, 9, 4, 1, 1, 1, 1, 6, 7, 8, 9])
+    mask = torch.arange(9)[None] < lengths[:, None]
+    calls = []
+    hook = tiny_model.register_forward_hook(lambda *_: calls.append(1))
+    logp, ent = response_logp(tiny_model, rows, resp, mask, 0.8, tokenizer.pad_token_id, with_entropy=True)
+    hook.remove()
+    assert len(calls) == 2  # the distinct prompts once, then all responses
+    loss = -(logp * mask).sum() - 0.1 * (ent * mask).sum()
+    grads = torch.autograd.grad(loss, list(tiny_model.parameters()))
+    want, want_ent = _one_forward(tiny_model, rows, resp, mask, tokenizer.pad_token_id, temperature=0.8)
+    assert torch.allclose(logp[mask], want[mask], atol=1e-5) and torch.allclose(ent[mask], want_ent[mask], atol=1e-5)
+    want_loss = -(want * mask).sum() - 0.1 * (want_ent * mask).sum()
+    want_grads = torch.autograd.grad(want_loss, list(tiny_model.parameters()))
+    g, w = torch.cat([g.flatten() for g in grads]), torch.cat([w.flatten() for w in want_grads])
+    assert float(w.norm()) > 0 and float((g - w).norm()) <= 1e-5 * float(w.norm())  # float rounding only
+
+
+def test_shared_prompts_with_length_groups(tokenizer, tiny_model):
+    """Repeated prompts and a long tail of responses: the responses run in length groups, each reading the
+    one prompt forward's cache."""
+    prompts = [encode_prompt(tokenizer, [{"role": "user", "content": f"{i}+{i}-1"}]) for i in range(4)]
+    rows = [p for p in prompts for _ in range(8)]
+    lengths = torch.tensor([4] * 24 + [40] * 8)
+    mask = torch.arange(40)[None] < lengths[:, None]
+    resp = torch.randint(0, 200, (32, 40), generator=torch.Generator().manual_seed(4))
+    calls = []
+    hook = tiny_model.register_forward_hook(lambda *_: calls.append(1))
+    with torch.no_grad():
+        logp, ent = response_logp(tiny_model, rows, resp, mask, 1.0, tokenizer.pad_token_id, with_entropy=True)
+        want, want_ent = _one_forward(tiny_model, rows, resp, mask, tokenizer.pad_token_id)
+    hook.remove()
+    assert len(calls) == 3 + 1  # prompts once, two response groups; + the reference forward
+    assert torch.allclose(logp[mask], want[mask], atol=1e-5) and torch.allclose(ent[mask], want_ent[mask], atol=1e-5)
+    assert torch.isfinite(logp).all() and torch.isfinite(ent).all()
+
+
+def test_checkpointed_layers_take_the_whole_row_way(tokenizer, tiny_model):
+    """Checkpointed layers run without a cache, so prompts are not shared; values are unchanged."""
+    prompts = [encode_prompt(tokenizer, [{"role": "user", "content": q}]) for q in ("1+2-3", "12+34-45")]
+    rows = [p for p in prompts for _ in range(4)]
+    resp = torch.randint(0, 200, (8, 5), generator=torch.Generator().manual_seed(5))
+    mask = torch.ones(8, 5, dtype=torch.bool)
+    tiny_model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
+    calls = []
+    hook = tiny_model.register_forward_hook(lambda *_: calls.append(1))
+    logp, _ = response_logp(tiny_model, rows, resp, mask, 1.0, tokenizer.pad_token_id)
+    hook.remove()
+    logp.sum().backward()
+    tiny_model.activation_checkpointing_disable()
+    assert len(calls) == 1
+    with torch.no_grad():
+        want, _ = _one_forward(tiny_model, rows, resp, mask, tokenizer.pad_token_id)
+    assert torch.allclose(logp.detach(), want, atol=1e-5)

@@ -7,12 +7,11 @@ cache is all a decoder needs.
 
 from __future__ import annotations
 
-import inspect
-
 import torch
 from torch import Tensor
 from transformers import DynamicCache, PreTrainedModel
 
+from or1.rollout.kv_cache import cache_kwarg, distinct
 from or1.rollout.sampling import sample_next
 from or1.rollout.types import RolloutBatch, SamplingParams
 
@@ -49,9 +48,7 @@ class HFEngine:
             raise ValueError("HFEngine needs at least one EOS token id")
         self.model, self.pad_id, self.max_batch = model, pad_id, max_batch
         self.eos = torch.tensor(sorted(set(eos_ids)), dtype=torch.long)
-        # transformers 5.2x renamed `past_key_values` to `cache`; accept both.
-        params = inspect.signature(model.forward).parameters
-        self._cache_arg = "cache" if "cache" in params else "past_key_values"
+        self._cache_arg = cache_kwarg(model)  # transformers 5.2x renamed `past_key_values` to `cache`
 
     def sync_weights(self) -> None:
         """Nothing to do: the engine samples from the trainer's own module."""
@@ -92,7 +89,7 @@ class HFEngine:
         """
         device = next(self.model.parameters()).device
         B, T = len(rows), p.max_tokens
-        uniq, inverse = _distinct(rows)
+        uniq, inverse = distinct(rows)
         ids, mask = left_pad(uniq, self.pad_id)  # (U, L)
         ids, mask = ids.to(device), mask.to(device)
         pos = (mask.long().cumsum(-1) - 1).clamp(min=0)  # (U, L) positions ignore left padding
@@ -151,12 +148,3 @@ def _cut(tokens: Tensor, logps: Tensor, eos: Tensor, pad_id: int) -> tuple[Tenso
     logps = torch.where(resp_mask, logps[:, :width], 0.0)
     return tokens.cpu(), resp_mask.cpu(), logps.cpu(), truncated.cpu()
 
-
-def _distinct(rows: list[list[int]]) -> tuple[list[list[int]], list[int]]:
-    """Distinct token lists in first-seen order, and each row's index among them."""
-    index: dict[tuple[int, ...], int] = {}
-    inverse = [index.setdefault(tuple(r), len(index)) for r in rows]
-    uniq: list[list[int]] = [[] for _ in index]
-    for key, i in index.items():
-        uniq[i] = list(key)
-    return uniq, inverse

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import Tensor
-from transformers import PreTrainedModel
+from transformers import DynamicCache, PreTrainedModel
 
 from or1.algo.entropy import token_entropy
+from or1.rollout.hf_engine import left_pad
+from or1.rollout.kv_cache import cache_kwarg, distinct, gather_cache, shares_prefix
 
 __all__ = ["length_groups", "response_logp"]
+
+_Part = tuple[Tensor, Tensor | None]  # (logp, entropy) of some rows, (b, w) each
 
 
 def response_logp(
@@ -22,35 +28,55 @@ def response_logp(
 ) -> tuple[Tensor, Tensor | None]:
     """log π_θ of each response token given its prompt, from logits / temperature (as the rollout).
 
-    Each row is its prompt followed by its response, padded on the right, so each token sees exactly the
-    context it was sampled with. Rows are run in groups of similar length
-    (`length_groups`) when that saves enough padded positions. Values at masked positions are unspecified
-    (finite; 0 past a group's longest response): every caller masks them out.
+    Every token sees exactly the context it was sampled with, in one of two ways (same values up to float
+    rounding, and the same gradients):
+
+    - shared prompts, when rows repeat their prompts (a GRPO batch: each prompt `group_size` times): each
+      distinct prompt runs once, and its group's responses read, and backpropagate through, its keys and
+      values (`kv_cache`). A prompt of P tokens in a group of G costs P positions instead of G·P.
+    - otherwise each row is its prompt followed by its response, padded on the right (`_logp`).
+
+    Rows are run in groups of similar length (`length_groups`) when that saves enough padded positions.
+    Values at masked positions are unspecified (finite; 0 past a group's longest response): every caller
+    masks them out.
 
     Shapes: prompts: B token lists; response_ids, resp_mask (B, T) -> logp (B, T) float32,
     entropy (B, T) float32 or None.
     """
-    T = response_ids.shape[1]
+    B, T = response_ids.shape
     lengths = resp_mask.sum(-1).tolist()
-    # Under data parallelism every rank must run the same forwards (FSDP gathers weights in each): one group.
-    if _data_parallel():
-        return _logp(model, prompts, response_ids, resp_mask, temperature, pad_id, with_entropy)
-    groups = length_groups([len(p) for p in prompts], lengths)
+    uniq, inverse = distinct(prompts)
+    # Under data parallelism every rank must run the same forwards (FSDP gathers weights in each), whatever
+    # its rows: one group, and the same way on every rank (`shares_prefix` depends on the model only).
+    data_parallel = _data_parallel()
+    shared = shares_prefix(model) and (data_parallel or 2 * len(uniq) <= B)
+    if data_parallel:
+        groups = [list(range(B))]
+    else:
+        groups = length_groups([0] * B if shared else [len(p) for p in prompts], lengths)
+
+    def width(rows: list[int]) -> int:  # a group's response width: its longest response, at least 1
+        return T if len(groups) == 1 else max(1, max(lengths[i] for i in rows))
+
+    if shared:
+        prompt = _prompt_forward(model, uniq, pad_id)
+        run: Callable[[list[int]], _Part] = lambda rows: _after_prompts(  # noqa: E731
+            model, prompt, [inverse[i] for i in rows], _rows(response_ids, rows, width(rows)), temperature,
+            with_entropy)
+    else:
+        run = lambda rows: _logp(  # noqa: E731
+            model, [prompts[i] for i in rows], _rows(response_ids, rows, width(rows)), temperature, pad_id,
+            with_entropy)
     if len(groups) == 1:
-        return _logp(model, prompts, response_ids, resp_mask, temperature, pad_id, with_entropy)
-    parts = []
-    for rows in groups:
-        w = max(1, max(lengths[i] for i in rows))  # this group's response width
-        idx = torch.tensor(rows)
-        lp, ent = _logp(model, [prompts[i] for i in rows], response_ids[idx, :w], resp_mask[idx, :w], temperature,
-                        pad_id, with_entropy)
-        parts.append((lp, ent))
+        return run(groups[0])
+    parts = [run(rows) for rows in groups]
     order = torch.tensor([i for rows in groups for i in rows])
-    inverse = torch.empty_like(order)
-    inverse[order] = torch.arange(order.numel())
+    inverse_order = torch.empty_like(order)
+    inverse_order[order] = torch.arange(order.numel())
+    at = inverse_order.to(parts[0][0].device)
     pad = lambda x: torch.nn.functional.pad(x, (0, T - x.shape[1]))  # noqa: E731  (b, w) -> (b, T), zeros
-    logp = torch.cat([pad(lp) for lp, _ in parts])[inverse.to(parts[0][0].device)]  # (B, T), rows as given
-    entropy = torch.cat([pad(e) for _, e in parts])[inverse.to(parts[0][0].device)] if with_entropy else None
+    logp = torch.cat([pad(lp) for lp, _ in parts])[at]  # (B, T), rows as given
+    entropy = torch.cat([pad(e) for _, e in parts])[at] if with_entropy else None  # type: ignore[arg-type]
     return logp, entropy
 
 
@@ -84,13 +110,28 @@ def _data_parallel() -> bool:
         torch.distributed.get_world_size() > 1
 
 
-def _logp(model: PreTrainedModel, prompts: list[list[int]], response_ids: Tensor, resp_mask: Tensor,
-          temperature: float, pad_id: int, with_entropy: bool) -> tuple[Tensor, Tensor | None]:
-    """One forward over the rows as given. Shapes as `response_logp`.
+def _rows(x: Tensor, rows: list[int], width: int) -> Tensor:
+    """x[rows, :width], without a copy when the rows are all of x in order."""
+    if rows == list(range(x.shape[0])):
+        return x[:, :width]
+    return x[torch.tensor(rows), :width]
 
-    Each row is its prompt then its response, padded on the right only: real tokens never see a pad (they
-    all come after), so the model runs with a plain causal mask and positions 0, 1, ... (no attention mask,
-    the fast path of SDPA), and every token sees exactly the context it was sampled with.
+
+def _token_logp(logits: Tensor, response_ids: Tensor, temperature: float, with_entropy: bool) -> _Part:
+    """Log-prob of each response token (and the entropy) from the logits that predict it. (b, w, V) -> (b, w)."""
+    logits = logits.float()
+    if temperature != 1.0:
+        logits = logits / temperature
+    logp = torch.log_softmax(logits, -1).gather(-1, response_ids.to(logits.device)[..., None]).squeeze(-1)
+    return logp, (token_entropy(logits) if with_entropy else None)
+
+
+def _logp(model: PreTrainedModel, prompts: list[list[int]], response_ids: Tensor, temperature: float, pad_id: int,
+          with_entropy: bool) -> _Part:
+    """One forward over the rows as given, each its prompt then its response. Shapes as `response_logp`.
+
+    Rows are padded on the right only: real tokens never see a pad (they all come after), so the model runs
+    with a plain causal mask and positions 0, 1, ... (no attention mask, the fast path of SDPA).
     """
     device = next(model.parameters()).device
     B, T = response_ids.shape
@@ -108,10 +149,43 @@ def _logp(model: PreTrainedModel, prompts: list[list[int]], response_ids: Tensor
         at = (p_len - lo)[:, None] + torch.arange(T)[None]  # (B, T)
         logits = logits[torch.arange(B)[:, None], at.to(device)]
     else:
-        logits = logits[:, :T]
-    logits = logits.float()  # (B, T, V): row i, step t predicts response token t
-    if temperature != 1.0:
-        logits = logits / temperature
-    logp = torch.log_softmax(logits, -1).gather(-1, response_ids.to(device)[..., None]).squeeze(-1)  # (B, T)
-    entropy = token_entropy(logits) if with_entropy else None
-    return logp, entropy
+        logits = logits[:, :T]  # (B, T, V): row i, step t predicts response token t
+    return _token_logp(logits, response_ids, temperature, with_entropy)
+
+
+def _prompt_forward(model: PreTrainedModel, prompts: list[list[int]], pad_id: int
+                    ) -> tuple[DynamicCache, Tensor, Tensor]:
+    """One forward over distinct prompts, left-padded: their KV cache, the logits at each prompt's last token
+    (they predict the first response token) and the padding mask.
+
+    Shapes: U prompts -> cache layers (U, H_kv, L, D), logits (U, V), mask (U, L) bool.
+    """
+    device = next(model.parameters()).device
+    ids, mask = left_pad(prompts, pad_id)  # (U, L)
+    padded = not bool(mask.all())  # prompts of one length need no attention mask
+    pos = (mask.long().cumsum(-1) - 1).clamp(min=0)  # (U, L): positions ignore the left padding
+    cache = DynamicCache(config=model.config)
+    out = model(input_ids=ids.to(device), attention_mask=mask.long().to(device) if padded else None,
+                position_ids=pos.to(device), use_cache=True, logits_to_keep=1, **{cache_kwarg(model): cache})
+    return cache, out.logits[:, -1], mask
+
+
+def _after_prompts(model: PreTrainedModel, prompt: tuple[DynamicCache, Tensor, Tensor], which: list[int],
+                   response_ids: Tensor, temperature: float, with_entropy: bool) -> _Part:
+    """One forward over responses, row i reading the cache of distinct prompt `which[i]`.
+
+    Response token 0 is predicted by the prompt's last logits, token t > 0 by response position t - 1, so
+    the LM head skips each row's last position. Shapes: response_ids (b, w) -> logp, entropy (b, w).
+    """
+    cache, last_logits, mask = prompt
+    device = last_logits.device
+    b, w = response_ids.shape
+    idx = torch.tensor(which, dtype=torch.long)  # (b,)
+    padded = not bool(mask.all())
+    attn = torch.cat([mask[idx], torch.ones(b, w, dtype=torch.bool)], 1).long().to(device) if padded else None
+    pos = mask.sum(-1)[idx][:, None] + torch.arange(w)[None]  # (b, w): positions continue each prompt
+    out = model(input_ids=response_ids.to(device), attention_mask=attn, position_ids=pos.to(device),
+                use_cache=True, logits_to_keep=torch.arange(w - 1, device=device),
+                **{cache_kwarg(model): gather_cache(cache, idx.to(device), model.config)})
+    logits = torch.cat([last_logits[idx.to(device)][:, None], out.logits], 1)  # (b, w, V)
+    return _token_logp(logits, response_ids, temperature, with_entropy)
