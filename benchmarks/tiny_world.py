@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from or1.demo.run import FULL, QUICK, _warm_start, _write_data, demo_config
+from or1.demo.run import FULL, QUICK, demo_config, sft_warm_start, write_splits
 from or1.trainer.setup import build_scorer
 
 __all__ = ["warm_start"]
@@ -37,11 +37,11 @@ def warm_start(cache: Path, seed: int = 0, threads: int | None = None, quick: bo
     cache.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(seed)
     size = QUICK if quick else FULL
-    paths = _write_data(cache / "data", size, seed)
+    paths = write_splits(cache / "data", size, seed)
     cfg = demo_config(cache, paths, None, size, seed)
     t0 = time.perf_counter()
     with build_scorer(cfg.reward) as scorer:
-        model_dir, losses, checks = _warm_start(cache, paths, size, seed, scorer, cfg, progress=False)
+        model_dir, losses, checks = sft_warm_start(cache, paths, size, seed, scorer, cfg, progress=False)
     meta.write_text(json.dumps({"seed": seed, "sft_steps": len(losses), "seconds": time.perf_counter() - t0,
                                 "checks": checks}, indent=2))
     return model_dir, paths

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from or1.rollout.hf_engine import left_pad
@@ -142,3 +143,10 @@ def test_checkpointed_layers_take_the_whole_row_way(tokenizer, tiny_model):
     with torch.no_grad():
         want, _ = _one_forward(tiny_model, rows, resp, mask, tokenizer.pad_token_id)
     assert torch.allclose(logp.detach(), want, atol=1e-5)
+
+
+def test_an_empty_prompt_is_a_clear_error(tokenizer, tiny_model):
+    prompts = [encode_prompt(tokenizer, [{"role": "user", "content": "1+2-3"}]), []]
+    resp, mask = torch.zeros(2, 3, dtype=torch.long), torch.ones(2, 3, dtype=torch.bool)
+    with pytest.raises(ValueError, match="non-empty prompt"):
+        response_logp(tiny_model, prompts, resp, mask, 1.0, tokenizer.pad_token_id)

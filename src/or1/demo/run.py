@@ -28,7 +28,7 @@ from or1.trainer.export import resolve_checkpoint
 from or1.trainer.loop import train
 from or1.trainer.setup import build_policy, build_scorer
 
-__all__ = ["DemoSize", "run_demo"]
+__all__ = ["DemoSize", "demo_config", "run_demo", "sft_warm_start", "write_splits"]
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ QUICK = DemoSize(n_train=64, n_dev=8, n_test=8, sft_chunk=10, sft_max_steps=10, 
                                "filter.offline_samples=2", "filter.max_refills=0"))
 
 
-def _write_data(data_dir: Path, size: DemoSize, seed: int) -> dict[str, Path]:
+def write_splits(data_dir: Path, size: DemoSize, seed: int) -> dict[str, Path]:
     """Disjoint train / dev / test splits of the synthetic task.
 
     The train split's reference traces come from an imperfect teacher (`teacher_slip_rate`), as the
@@ -73,7 +73,7 @@ def _write_data(data_dir: Path, size: DemoSize, seed: int) -> dict[str, Path]:
     return paths
 
 
-def _warm_start(out: Path, paths: dict[str, Path], size: DemoSize, seed: int, scorer: RewardRegistry,
+def sft_warm_start(out: Path, paths: dict[str, Path], size: DemoSize, seed: int, scorer: RewardRegistry,
                 cfg: TrainConfig, progress: bool) -> tuple[Path, list[float], list[dict[str, float]]]:
     """SFT until greedy dev accuracy reaches `size.sft_target` (checked every `sft_chunk` steps) or the cap."""
     from or1.trainer.sft import sft
@@ -131,11 +131,11 @@ def run_demo(out_dir: str | Path, quick: bool = False, seed: int = 0, progress: 
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     torch.manual_seed(seed)
-    paths = _write_data(out / "data", size, seed)
+    paths = write_splits(out / "data", size, seed)
     test = load_problems(paths["test"])
     base_cfg = demo_config(out, paths, None, size, seed)
     with build_scorer(base_cfg.reward) as scorer:
-        sft_dir, sft_losses, sft_checks = _warm_start(out, paths, size, seed, scorer, base_cfg, progress)
+        sft_dir, sft_losses, sft_checks = sft_warm_start(out, paths, size, seed, scorer, base_cfg, progress)
         t_sft = time.time()
         before = _evaluate_model(sft_dir, test, size, scorer, base_cfg, seed)
         cfg = demo_config(out, paths, sft_dir, size, seed)

@@ -33,13 +33,20 @@ def cache_kwarg(model: nn.Module) -> str:
     return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
 
 
-def gather_cache(cache: DynamicCache, index: Tensor, config: object) -> DynamicCache:
+def gather_cache(cache: DynamicCache, index: Tensor) -> DynamicCache:
     """A new cache whose row i is row `index[i]` of `cache`, every layer; differentiable (index_select).
 
     Shapes: each layer's keys/values (U, H_kv, L, D) -> (len(index), H_kv, L, D).
     """
-    rows = [(layer.keys.index_select(0, index), layer.values.index_select(0, index)) for layer in cache.layers]
-    return DynamicCache(rows, config=config)
+    layers = getattr(cache, "layers", None)  # recent transformers; older ones keep two lists of tensors
+    if layers is not None:
+        kv = [(x.keys, x.values) for x in layers]
+    else:
+        kv = list(zip(cache.key_cache, cache.value_cache, strict=True))
+    out = DynamicCache()
+    for i, (k, v) in enumerate(kv):
+        out.update(k.index_select(0, index), v.index_select(0, index), i)
+    return out
 
 
 def shares_prefix(model: nn.Module) -> bool:

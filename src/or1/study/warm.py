@@ -49,7 +49,7 @@ def warm_start(cache: str | Path, quick: bool = False, seed: int = 0, progress: 
     The data and the SFT recipe are the demo's (`or1.demo.run`): SFT on an imperfect teacher's traces,
     stopped once greedy dev accuracy reaches 40%, so RL has room to improve.
     """
-    from or1.demo.run import FULL, QUICK, _warm_start, _write_data, demo_config
+    from or1.demo.run import FULL, QUICK, demo_config, sft_warm_start, write_splits
     from or1.trainer.setup import build_scorer
 
     root = Path(cache).resolve() / f"{'quick' if quick else 'full'}_seed{seed}"
@@ -60,10 +60,10 @@ def warm_start(cache: str | Path, quick: bool = False, seed: int = 0, progress: 
     root.mkdir(parents=True, exist_ok=True)
     # One thread: several OpenMP threads on cores that other processes share can run many times slower.
     torch.set_num_threads(1)
-    paths = _write_data(root / "data", size, seed)
+    paths = write_splits(root / "data", size, seed)
     cfg = demo_config(root, paths, None, size, seed)
     with build_scorer(cfg.reward) as scorer:
-        _, losses, checks = _warm_start(root, paths, size, seed, scorer, cfg, progress)
+        _, losses, checks = sft_warm_start(root, paths, size, seed, scorer, cfg, progress)
     info = {"steps": len(losses), "checks": checks, "target": size.sft_target, "seed": seed,
             "teacher_slip_rate": size.teacher_slip_rate}
     write_text_atomic(root / "warm_start.json", json.dumps(info, indent=2))

@@ -44,6 +44,9 @@ def response_logp(
     entropy (B, T) float32 or None.
     """
     B, T = response_ids.shape
+    if not all(prompts):
+        raise ValueError("response_logp needs a non-empty prompt on every row (its last token predicts the "
+                         "first response token)")
     lengths = resp_mask.sum(-1).tolist()
     uniq, inverse = distinct(prompts)
     # Under data parallelism every rank must run the same forwards (FSDP gathers weights in each), whatever
@@ -164,7 +167,7 @@ def _prompt_forward(model: PreTrainedModel, prompts: list[list[int]], pad_id: in
     ids, mask = left_pad(prompts, pad_id)  # (U, L)
     padded = not bool(mask.all())  # prompts of one length need no attention mask
     pos = (mask.long().cumsum(-1) - 1).clamp(min=0)  # (U, L): positions ignore the left padding
-    cache = DynamicCache(config=model.config)
+    cache = DynamicCache()
     out = model(input_ids=ids.to(device), attention_mask=mask.long().to(device) if padded else None,
                 position_ids=pos.to(device), use_cache=True, logits_to_keep=1, **{cache_kwarg(model): cache})
     return cache, out.logits[:, -1], mask
@@ -186,6 +189,6 @@ def _after_prompts(model: PreTrainedModel, prompt: tuple[DynamicCache, Tensor, T
     pos = mask.sum(-1)[idx][:, None] + torch.arange(w)[None]  # (b, w): positions continue each prompt
     out = model(input_ids=response_ids.to(device), attention_mask=attn, position_ids=pos.to(device),
                 use_cache=True, logits_to_keep=torch.arange(w - 1, device=device),
-                **{cache_kwarg(model): gather_cache(cache, idx.to(device), model.config)})
+                **{cache_kwarg(model): gather_cache(cache, idx.to(device))})
     logits = torch.cat([last_logits[idx.to(device)][:, None], out.logits], 1)  # (b, w, V)
     return _token_logp(logits, response_ids, temperature, with_entropy)
