@@ -30,7 +30,7 @@ SCRIPT = Path(__file__).with_name("policy_run.py")
 # step g / (|g| + eps) by up to a fraction of lr; the single process shares each prompt's forward across its
 # group, the first 2-rank launch (checkpointed layers) runs whole rows. The control is off by ~8e-3.
 WEIGHT_ATOL = 2e-4
-STAT_ATOL = 1e-5  # loss, grad norm and entropy per step; seen <= 2.6e-6
+STAT_ATOL = 5e-5  # loss, grad norm and entropy per step; seen <= 8.8e-6 (grad norm ~0.7, step 4)
 
 
 pytestmark = pytest.mark.skipif(netns_skip_reason() is not None, reason=str(netns_skip_reason()))
