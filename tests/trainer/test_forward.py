@@ -150,3 +150,16 @@ def test_an_empty_prompt_is_a_clear_error(tokenizer, tiny_model):
     resp, mask = torch.zeros(2, 3, dtype=torch.long), torch.ones(2, 3, dtype=torch.bool)
     with pytest.raises(ValueError, match="non-empty prompt"):
         response_logp(tiny_model, prompts, resp, mask, 1.0, tokenizer.pad_token_id)
+
+
+def test_prompts_are_shared_only_under_full_attention():
+    """A sliding window drops old keys from the cache: those models take the whole-row way."""
+    from transformers import AutoModelForCausalLM, Gemma2Config, LlamaConfig, MistralConfig, Qwen2Config
+
+    from or1.rollout.kv_cache import shares_prefix
+
+    small = {"hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2,
+             "num_key_value_heads": 1, "vocab_size": 32, "head_dim": 8}
+    got = {c.__name__: shares_prefix(AutoModelForCausalLM.from_config(c(**small)))
+           for c in (Qwen2Config, LlamaConfig, MistralConfig, Gemma2Config)}
+    assert got == {"Qwen2Config": True, "LlamaConfig": True, "MistralConfig": False, "Gemma2Config": False}

@@ -53,8 +53,11 @@ def shares_prefix(model: nn.Module) -> bool:
     """Whether responses can read a shared prompt cache while training: every layer attends to the whole
     context (no sliding window, whose cache drops old keys) and no layer recomputes its activations in
     backward (checkpointed layers run without a cache)."""
-    types = set(getattr(getattr(model, "config", None), "layer_types", None) or ["full_attention"])
-    if types != {"full_attention"}:
+    config = getattr(model, "config", None)
+    types = getattr(config, "layer_types", None)
+    if types is None:  # older configs: a model-wide window (e.g. Mistral's), or full attention
+        types = ["full_attention" if getattr(config, "sliding_window", None) is None else "sliding_attention"]
+    if set(types) != {"full_attention"}:
         return False
     return not any(getattr(m, "gradient_checkpointing", False) for m in model.modules())
 

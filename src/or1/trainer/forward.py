@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import torch
 from torch import Tensor
 from transformers import DynamicCache, PreTrainedModel
@@ -61,15 +59,14 @@ def response_logp(
     def width(rows: list[int]) -> int:  # a group's response width: its longest response, at least 1
         return T if len(groups) == 1 else max(1, max(lengths[i] for i in rows))
 
-    if shared:
-        prompt = _prompt_forward(model, uniq, pad_id)
-        run: Callable[[list[int]], _Part] = lambda rows: _after_prompts(  # noqa: E731
-            model, prompt, [inverse[i] for i in rows], _rows(response_ids, rows, width(rows)), temperature,
-            with_entropy)
-    else:
-        run = lambda rows: _logp(  # noqa: E731
-            model, [prompts[i] for i in rows], _rows(response_ids, rows, width(rows)), temperature, pad_id,
-            with_entropy)
+    prompt = _prompt_forward(model, uniq, pad_id) if shared else None
+
+    def run(rows: list[int]) -> _Part:
+        resp = _rows(response_ids, rows, width(rows))
+        if prompt is not None:
+            return _after_prompts(model, prompt, [inverse[i] for i in rows], resp, temperature, with_entropy)
+        return _logp(model, [prompts[i] for i in rows], resp, temperature, pad_id, with_entropy)
+
     if len(groups) == 1:
         return run(groups[0])
     parts = [run(rows) for rows in groups]
