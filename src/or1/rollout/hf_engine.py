@@ -13,7 +13,7 @@ from transformers import DynamicCache, PreTrainedModel
 
 from or1.rollout.kv_cache import cache_kwarg, distinct
 from or1.rollout.sampling import sample_next
-from or1.rollout.types import RolloutBatch, SamplingParams
+from or1.rollout.types import RolloutBatch, SamplingParams, pad_cat
 
 __all__ = ["HFEngine", "left_pad"]
 
@@ -66,13 +66,11 @@ class HFEngine:
                       for i in range(0, len(rows), self.max_batch)]
         finally:
             self.model.train(was_training)
-        width = max(c[0].shape[1] for c in chunks)
-        pad = lambda t, v: torch.nn.functional.pad(t, (0, width - t.shape[1]), value=v)  # noqa: E731
         return RolloutBatch(
             prompt_ids=[list(p) for p in prompt_ids],
-            response_ids=torch.cat([pad(c[0], self.pad_id) for c in chunks]),
-            resp_mask=torch.cat([pad(c[1], False) for c in chunks]),
-            old_logp=torch.cat([pad(c[2], 0.0) for c in chunks]),
+            response_ids=pad_cat([c[0] for c in chunks], self.pad_id),
+            resp_mask=pad_cat([c[1] for c in chunks], False),
+            old_logp=pad_cat([c[2] for c in chunks], 0.0),
             truncated=torch.cat([c[3] for c in chunks]),
             group_size=params.n,
         )

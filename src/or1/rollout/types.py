@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 import torch
 from torch import Tensor
 
-__all__ = ["RolloutBatch", "RolloutEngine", "SamplingParams", "cat_batches"]
+__all__ = ["RolloutBatch", "RolloutEngine", "SamplingParams", "cat_batches", "pad_cat"]
 
 
 @dataclass(frozen=True)
@@ -54,21 +55,25 @@ class RolloutBatch:
         return self.resp_mask.sum(-1)  # (N,)
 
 
+def pad_cat(parts: Sequence[Tensor], value: float | int | bool, width: int | None = None) -> Tensor:
+    """Concatenate row blocks, each right-padded with `value` to `width` columns (default: the widest block).
+
+    Shapes: parts[i] (N_i, T_i) -> (ΣN_i, width).
+    """
+    w = max(t.shape[1] for t in parts) if width is None else width
+    return torch.cat([torch.nn.functional.pad(t, (0, w - t.shape[1]), value=value) for t in parts])
+
+
 def cat_batches(parts: list[RolloutBatch], pad_id: int) -> RolloutBatch:
     """Concatenate batches over responses, right-padding (N_i, T_i) tensors to the widest T.
 
     Shapes: parts[i].response_ids (N_i, T_i) -> (ΣN_i, max T_i); prompt_ids concatenated likewise.
     """
-    width = max(p.response_ids.shape[1] for p in parts)
-
-    def pad(t: Tensor, value: float | int | bool) -> Tensor:
-        return torch.nn.functional.pad(t, (0, width - t.shape[1]), value=value)
-
     return RolloutBatch(
         prompt_ids=[ids for p in parts for ids in p.prompt_ids],
-        response_ids=torch.cat([pad(p.response_ids, pad_id) for p in parts]),  # (N, T)
-        resp_mask=torch.cat([pad(p.resp_mask, False) for p in parts]),  # (N, T)
-        old_logp=torch.cat([pad(p.old_logp, 0.0) for p in parts]),  # (N, T)
+        response_ids=pad_cat([p.response_ids for p in parts], pad_id),  # (N, T)
+        resp_mask=pad_cat([p.resp_mask for p in parts], False),  # (N, T)
+        old_logp=pad_cat([p.old_logp for p in parts], 0.0),  # (N, T)
         truncated=torch.cat([p.truncated for p in parts]),  # (N,)
         group_size=parts[0].group_size,
     )

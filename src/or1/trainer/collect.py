@@ -15,7 +15,7 @@ from or1.data.sampler import PromptSampler
 from or1.data.schema import Problem
 from or1.eval.sample import decode_responses
 from or1.rewards.registry import RewardRegistry, ScoreRequest
-from or1.rollout.types import RolloutEngine, SamplingParams
+from or1.rollout.types import RolloutEngine, SamplingParams, pad_cat
 
 __all__ = ["StepBatch", "collect_groups"]
 
@@ -49,16 +49,11 @@ class StepBatch:
 
 
 def _cat(batches: list[StepBatch]) -> StepBatch:
-    width = max(b.response_ids.shape[1] for b in batches)
-
-    def pad(x: Tensor, v: float | int | bool) -> Tensor:
-        return torch.nn.functional.pad(x, (0, width - x.shape[1]), value=v)
-
     return StepBatch(
         [p for b in batches for p in b.prompts],
-        torch.cat([pad(b.response_ids, 0) for b in batches]),
-        torch.cat([pad(b.resp_mask, False) for b in batches]),
-        torch.cat([pad(b.old_logp, 0.0) for b in batches]),
+        pad_cat([b.response_ids for b in batches], 0),
+        pad_cat([b.resp_mask for b in batches], False),
+        pad_cat([b.old_logp for b in batches], 0.0),
         torch.cat([b.truncated for b in batches]),
         torch.cat([b.rewards for b in batches]),
         batches[0].group_size,

@@ -9,6 +9,7 @@ from transformers import DynamicCache, PreTrainedModel
 from or1.algo.entropy import token_entropy
 from or1.rollout.hf_engine import left_pad
 from or1.rollout.kv_cache import cache_kwarg, distinct, gather_cache, shares_prefix
+from or1.rollout.types import pad_cat
 
 __all__ = ["length_groups", "response_logp"]
 
@@ -74,9 +75,8 @@ def response_logp(
     inverse_order = torch.empty_like(order)
     inverse_order[order] = torch.arange(order.numel())
     at = inverse_order.to(parts[0][0].device)
-    pad = lambda x: torch.nn.functional.pad(x, (0, T - x.shape[1]))  # noqa: E731  (b, w) -> (b, T), zeros
-    logp = torch.cat([pad(lp) for lp, _ in parts])[at]  # (B, T), rows as given
-    entropy = torch.cat([pad(e) for _, e in parts])[at] if with_entropy else None  # type: ignore[arg-type]
+    logp = pad_cat([lp for lp, _ in parts], 0.0, T)[at]  # (B, T), rows as given; zeros past each group's width
+    entropy = pad_cat([e for _, e in parts], 0.0, T)[at] if with_entropy else None  # type: ignore[misc]
     return logp, entropy
 
 

@@ -193,12 +193,9 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, stop_at
 
 
 def _save(run: Run, step: int) -> Path:
-    cfg, root = run.cfg, run.out / "checkpoints"
-    if run.world.distributed:
-        return save_checkpoint_sharded(root, step, run.model, run.tokenizer, run.optimizer, run.state.state_dict(),
-                                       dump_config(cfg), cfg.keep_checkpoints)
-    return save_checkpoint(root, step, run.model, run.tokenizer, run.optimizer, run.state.state_dict(),
-                           dump_config(cfg), cfg.keep_checkpoints)
+    save = save_checkpoint_sharded if run.world.distributed else save_checkpoint  # torchrun: every rank writes
+    return save(run.out / "checkpoints", step, run.model, run.tokenizer, run.optimizer, run.state.state_dict(),
+                dump_config(run.cfg), run.cfg.keep_checkpoints)
 
 
 def train_step(run: Run, stage: Stage) -> dict[str, float]:
