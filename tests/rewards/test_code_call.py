@@ -62,6 +62,18 @@ def verifier():
         (b"null", None, True),
         (b"not json", "not json", False),
         (b"[" * 100_000, [], False),  # deeply nested garbage: rejected, never a crash
+        # An expected int needs the exact value, also inside lists and dicts; floats get the tolerance.
+        (b"1000000008.0", 1000000007, False),
+        (b"1e+18", 1000000000000000007, False),
+        (b"[1000000008.0]", [1000000007], False),
+        (b'{"a": [1000000008.0]}', {"a": [1000000007]}, False),
+        (b"7.0", 7, True),  # the same value (LiveCodeBench's == agrees)
+        (b"1", 1.0, True),
+        (b"1.0000001", 1.0, True),
+        (b"true", 1, False),  # bool is its own JSON type, also where an int is expected
+        (b"1", False, False),
+        (b"1" + b"0" * 400, 1.0, False),  # an int beyond any float: not near it, no crash
+        (b"[" + b"0," * 10_000 + b"0]", [0], False),  # far longer than the expected JSON: not parsed
     ],
 )
 def test_call_matches(got, want, same):

@@ -62,6 +62,23 @@ def test_extract_program_mode():
         ("", "", True),
         ("nan", "nan", True),
         ("inf", "infinity", False),  # words are not numbers
+        # An expected integer needs the exact value; the float tolerance is for expected floats only.
+        ("1000000008.0", "1000000007", False),
+        ("1e18", "1000000000000000007", False),
+        ("3.0000001", "3", False),
+        ("1000000007.0", "1000000007", True),  # the same value, as LiveCodeBench's Decimal compare says
+        ("1e18", "1000000000000000000", True),
+        ("+7", "7", True),
+        ("3", "3.0", True),  # an expected float: any number within 1e-6
+        ("3.0000001", "3.0", True),
+        ("1e-7", "0.0", True),  # absolute tolerance 1e-6
+        ("0x10", "16", False),
+        ("1,000", "1000", False),
+        ("1e999999999999999999", "1", False),  # beyond Decimal: not this integer, and no crash
+        ("9" * 5000, "9" * 4999 + "8", False),  # longer than int() parses by default: no crash
+        ("3" + " " * (1 << 20) + "\n4", "3\n4", True),  # blank padding at line ends
+        ("3 " * (1 << 18), "3", False),  # many tokens for one
+        ("3" + "\n" * (1 << 20) + "4", "3\n4", False),  # many lines for two
     ],
 )
 def test_stdout_matches(got, want, same):

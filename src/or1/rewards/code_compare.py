@@ -1,5 +1,10 @@
 """Code ground truth parsing and output comparison, done on the host, outside the sandbox (DESIGN.md §2).
 
+Comparison rule (docs/sandbox.md, "Comparing outputs"): a number in the expected output that is written as
+a float (a decimal point or an exponent) accepts any number within rel/abs 1e-6; every other expected token
+or value compares exactly (integers by exact value, text as text), so a float near an integer answer never
+passes for it.
+
 Ground truth is {"inputs": [...], "outputs": [...], "fn_name"?: str} (a dict or its JSON text), as
 LiveCodeBench, TACO and LeetCode data store it:
 - stdin/stdout tests: each input/output is a string (or a list of lines, TACO style).
@@ -15,14 +20,21 @@ import marshal
 import math
 import re
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 __all__ = ["TestSuite", "call_matches", "parse_ground_truth", "stdout_matches"]
 
 REL_TOL = 1e-6
 ABS_TOL = 1e-6
-_INT = re.compile(r"[-+]?\d+")
-_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+_NUMBER = re.compile(rb"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+_FLOAT_MARK = re.compile(rb"[.eE]")
+_NON_SPACE = re.compile(rb"\S")
+_TOKEN = re.compile(rb"\S+")
+_SCAN = 1 << 16  # bytes examined at a time when looking backwards for the last non-space byte
+# A serialised return value can be longer than the expected value's JSON (a float's repr is at most 24
+# characters where the expected one may be 1), never more than this many times longer.
+_MAX_JSON_GROWTH = 24
 
 
 @dataclass(frozen=True)
@@ -81,43 +93,109 @@ def parse_ground_truth(ground_truth: str | dict) -> TestSuite:
     return TestSuite(args, [_call_expected(y) for y in outputs], fn_name)
 
 
-def _tokens_match(got: str, want: str) -> bool:
+def _is_float_token(token: bytes) -> bool:
+    return _NUMBER.fullmatch(token) is not None and _FLOAT_MARK.search(token) is not None
+
+
+def _tokens_match(got: bytes, want: bytes) -> bool:
+    """Exact, except that an expected float accepts any number within the tolerance."""
     if got == want:
         return True
-    if _INT.fullmatch(got) and _INT.fullmatch(want):
-        return int(got) == int(want)  # exact: huge integers must not pass through float rounding
-    if _NUMBER.fullmatch(got) and _NUMBER.fullmatch(want):
+    if not (_NUMBER.fullmatch(got) and _NUMBER.fullmatch(want)):
+        return False
+    if _is_float_token(want):
         return math.isclose(float(got), float(want), rel_tol=REL_TOL, abs_tol=ABS_TOL)
-    return False
+    try:  # an integer: the exact value, so 1e18 or 1000000008.0 never passes for 1000000007
+        return Decimal(got.decode()) == Decimal(want.decode())
+    except InvalidOperation:  # an exponent beyond what Decimal holds: not this integer
+        return False
 
 
-def stdout_matches(got: str, want: str) -> bool:
+def _content_end(text: bytes | bytearray, start: int, end: int) -> int:
+    """Offset just past the last non-space byte of text[start:end] (`start` if there is none).
+
+    Scans backwards a block at a time (C-speed `rstrip` on copies of one block), so megabytes of trailing
+    blank space cost neither a copy of the output nor a regex backtracking through it.
+    """
+    while end > start:
+        low = max(start, end - _SCAN)
+        kept = len(text[low:end].rstrip())
+        if kept:
+            return low + kept
+        end = low
+    return start
+
+
+def _content(text: bytes | bytearray) -> tuple[int, int]:
+    """(start, end) offsets of `text` without its leading and trailing blank space."""
+    first = _NON_SPACE.search(text)
+    return (0, 0) if first is None else (first.start(), _content_end(text, first.start(), len(text)))
+
+
+def _line_spans(text: bytes | bytearray, start: int, stop: int) -> list[tuple[int, int]]:
+    """(start, end) offsets of the lines of text[start:stop], each without its trailing spaces.
+
+    Offsets, not copies: a program's output (up to the output cap) is never copied whole, so padding an
+    answer with megabytes of blank space costs no host memory beyond the output itself.
+    """
+    spans, pos = [], start
+    while pos <= stop:
+        newline = text.find(b"\n", pos, stop)
+        end = stop if newline < 0 else newline
+        spans.append((pos, _content_end(text, pos, end)))
+        pos = end + 1
+    return spans
+
+
+def stdout_matches(got: bytes | bytearray | str, want: str) -> bool:
     """Compare program output with the expected output, line by line.
 
     Leading/trailing blank space of the whole text and trailing spaces of each line are ignored. Lines
-    that differ as text are compared token by token: integers exactly, other numbers within
-    rel/abs 1e-6 (TACO's checker is looser, LiveCodeBench compares decimals exactly).
+    that differ as text are compared token by token: a token the expected output writes as a float (a
+    decimal point or an exponent) accepts any number within rel/abs 1e-6; every other token must be the
+    same text, or for integers the same exact value (`007` is 7, `7.0` is 7, `1e18` is not 10**18 + 7).
+    LiveCodeBench compares every number exactly; TACO's checker is looser (docs/sandbox.md).
+
+    Args:
+        got: the program's stdout (bytes as the sandbox reports it, or text).
+        want: the expected output.
     """
-    got_lines = [line.rstrip() for line in got.strip().split("\n")]
-    want_lines = [line.rstrip() for line in want.strip().split("\n")]
-    if len(got_lines) != len(want_lines):
+    data = got.encode() if isinstance(got, str) else got
+    expected = want.encode()
+    want_spans = _line_spans(expected, *_content(expected))
+    start, stop = _content(data)
+    # Count first: output padded with millions of newlines is rejected before any line is listed.
+    if data.count(b"\n", start, stop) + 1 != len(want_spans):
         return False
-    for g, w in zip(got_lines, want_lines, strict=True):
-        if g == w:
-            continue
-        g_tok, w_tok = g.split(), w.split()
-        if len(g_tok) != len(w_tok) or not all(map(_tokens_match, g_tok, w_tok)):
+    spans = zip(_line_spans(data, start, stop), want_spans, strict=True)
+    return all(_line_matches(data, g0, g1, expected[w0:w1]) for (g0, g1), (w0, w1) in spans)
+
+
+def _line_matches(data: bytes | bytearray, start: int, end: int, want: bytes) -> bool:
+    """Whether data[start:end] is the expected line `want`, as text or token by token."""
+    if end - start == len(want) and data[start:end] == want:
+        return True
+    # The program's tokens one at a time: a line of millions of tokens never becomes a list of them.
+    got = _TOKEN.finditer(data, start, end)
+    for token in want.split():
+        match = next(got, None)
+        if match is None or not _tokens_match(match[0], token):
             return False
-    return True
+    return next(got, None) is None
 
 
 def _values_equal(got: Any, want: Any) -> bool:
+    """Equality by JSON type: bool only equals bool, an expected int needs the exact value, an expected
+    float accepts any number within the tolerance."""
     if isinstance(got, bool) or isinstance(want, bool):
         return type(got) is type(want) and got == want
-    if isinstance(got, (int, float)) and isinstance(want, (int, float)):
-        if isinstance(got, int) and isinstance(want, int):
-            return got == want
-        return math.isclose(got, want, rel_tol=REL_TOL, abs_tol=ABS_TOL)
+    if isinstance(want, (int, float)) and isinstance(got, (int, float)):
+        if isinstance(want, int):
+            return got == want  # exact: Python compares int and float by exact value
+        try:
+            return math.isclose(got, want, rel_tol=REL_TOL, abs_tol=ABS_TOL)
+        except OverflowError:  # an int beyond any float cannot be near a float
+            return False
     if isinstance(got, list) and isinstance(want, list):
         return len(got) == len(want) and all(map(_values_equal, got, want))
     if isinstance(got, dict) and isinstance(want, dict):
@@ -125,12 +203,15 @@ def _values_equal(got: Any, want: Any) -> bool:
     return type(got) is type(want) and got == want
 
 
-def call_matches(got_json: bytes, want: Any) -> bool:
+def call_matches(got_json: bytes | bytearray, want: Any) -> bool:
     """Compare a return value (JSON text produced in the sandbox) with the expected value.
 
-    Tuples arrive as lists; floats compare within rel/abs 1e-6. As in TACO's harness, an expected value
+    Tuples arrive as lists. An expected int (or any non-float) must be matched exactly, an expected float
+    within rel/abs 1e-6; bool is its own type (`true` is not `1`). As in TACO's harness, an expected value
     written as a one-element list also accepts the bare element.
     """
+    if len(got_json) > _MAX_JSON_GROWTH * len(json.dumps(want)) + 64:
+        return False  # cannot be equal, and parsing it could take many times its size in memory
     try:
         got = json.loads(got_json)
     except (ValueError, RecursionError):  # the payload is whatever the program managed to write
