@@ -15,18 +15,55 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
-import sys
+import pickle
+import tempfile
 import time
 import weakref
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any, Literal
 
-__all__ = ["TaskResult", "WorkerPool"]
+from or1.rewards.pool_worker import worker_main
 
-_MAX_START_FAILURES = 3  # workers dying before they are ready: a broken task module, give up
+__all__ = ["PoolPolicy", "PoolStartError", "TaskResult", "WorkerPool", "set_default_policy", "total_restarts"]
+
+
+@dataclass(frozen=True)
+class PoolPolicy:
+    """How a pool survives its workers' deaths (a run's values come from `reward.*` in the config).
+
+    Attributes:
+        start_timeout_s: a pool in which no worker has been able to start for this long fails.
+        task_retries: re-runs of a task whose worker died under it; a timeout is never re-run.
+        backoff_s: delay before restarting a worker that died at start, doubled per failure in a row.
+        backoff_max_s: the largest such delay.
+    """
+
+    start_timeout_s: float = 120.0
+    task_retries: int = 2
+    backoff_s: float = 0.1
+    backoff_max_s: float = 5.0
+
+
+_policy = PoolPolicy()
+_totals = {"restarts": 0}  # over every pool of this process, for the trainer's per-step metrics
+
+
+def set_default_policy(policy: PoolPolicy) -> None:
+    """The policy of pools created afterwards without one (the trainer sets it from `reward.*`)."""
+    global _policy
+    _policy = policy
+
+
+def total_restarts() -> int:
+    """Workers restarted (after a timeout, a crash or a kill) by every pool of this process so far."""
+    return _totals["restarts"]
+
+
+class PoolStartError(RuntimeError):
+    """No worker could start for `start_timeout_s`; the message holds what the last one printed."""
 
 
 @dataclass(frozen=True)
@@ -34,8 +71,8 @@ class TaskResult:
     """The outcome of one task.
 
     Attributes:
-        status: "ok" (value holds the return value), "error" (the task raised, or its worker died),
-            "timeout" (the task ran past the limit and its worker was killed).
+        status: "ok" (value holds the return value), "error" (the task raised, or its worker died under it
+            more than `task_retries` times), "timeout" (the task ran past the limit and its worker was killed).
         value: the task's return value when status is "ok", else None.
         seconds: wall-clock time of the task (the limit, for a timeout).
         message: the exception or the reason, for "error" and "timeout".
@@ -47,54 +84,12 @@ class TaskResult:
     message: str = ""
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to SIGKILL this worker when the parent dies, so no worker outlives a crashed run."""
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-    import signal
-
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
-
-
-def _worker_main(
-    conn: Connection, fn: Callable[..., Any], initializer: Callable[[], None] | None, memory_mb: int | None
-) -> None:
-    """Worker loop: receive chunks of (task_id, args), answer one (id, status, value, s, msg) each."""
-    _die_with_parent()
-    if memory_mb:
-        import resource
-
-        limit = memory_mb * 2**20
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    if initializer is not None:
-        initializer()
-    conn.send(("ready",))
-    while True:
-        try:
-            chunk = conn.recv()
-        except (EOFError, OSError):
-            return
-        if chunk is None:
-            return
-        for task_id, args in chunk:
-            start = time.perf_counter()
-            try:
-                out = (task_id, "ok", fn(*args), time.perf_counter() - start, "")
-            except BaseException as exc:  # the task's failure is data for the caller, never ours
-                message = f"{type(exc).__name__}: {exc}"[:500]
-                out = (task_id, "error", None, time.perf_counter() - start, message)
-            try:
-                conn.send(out)
-            except Exception as exc:  # unpicklable return value
-                conn.send((task_id, "error", None, out[3], f"unpicklable result: {exc}"[:500]))
-
-
 @dataclass
 class _Worker:
     proc: Any  # multiprocessing.Process of the spawn context
     conn: Connection
+    log_path: str  # what the worker prints until it is ready
+    started: float
     ready: bool = False
     tasks: deque[tuple[int, tuple[Any, ...]]] = field(default_factory=deque)
     task_start: float = 0.0  # when the task at the head of `tasks` started
@@ -107,8 +102,18 @@ def _stop(procs: list[Any]) -> None:
         proc.join(timeout=5)
 
 
+def _exit_text(proc: Any) -> str:
+    code = proc.exitcode
+    return f"was killed by signal {-code}" if code is not None and code < 0 else f"exited with code {code}"
+
+
 class WorkerPool:
     """Persistent worker processes running `fn(*args)` with a per-task wall-clock limit.
+
+    A worker that dies is replaced: at once if it had started, after a doubling backoff if it died at
+    start. A task whose worker died under it is re-run (up to `policy.task_retries` times), so a killed
+    worker costs time, never a result. Only a pool where no worker could start for
+    `policy.start_timeout_s` fails, with `PoolStartError` quoting what the last worker printed.
 
     Args:
         fn: a picklable (module-level) function.
@@ -117,6 +122,7 @@ class WorkerPool:
         initializer: picklable function each worker runs once before its first task (warm imports).
         memory_mb: address-space limit per worker (RLIMIT_AS), or None.
         chunk_size: most tasks sent to a worker at once; small chunks keep the load balanced.
+        policy: restart and retry rules; default the process's (`set_default_policy`).
 
     Raises:
         ValueError: on a non-positive worker count or timeout.
@@ -133,81 +139,124 @@ class WorkerPool:
         initializer: Callable[[], None] | None = None,
         memory_mb: int | None = None,
         chunk_size: int = 16,
+        policy: PoolPolicy | None = None,
     ) -> None:
         self.workers = workers or os.cpu_count() or 1
         if self.workers < 1 or timeout_s <= 0:
             raise ValueError(f"workers={self.workers} and timeout_s={timeout_s} must be positive")
-        self._fn, self._init, self._memory_mb = fn, initializer, memory_mb
+        self._name = getattr(fn, "__qualname__", repr(fn))
+        self._fn_bytes = pickle.dumps(fn)
+        self._init_bytes = pickle.dumps(initializer) if initializer is not None else None
+        self._memory_mb, self.policy = memory_mb, policy or _policy
         self.timeout_s, self.chunk_size = timeout_s, chunk_size
         self._ctx = mp.get_context("spawn")
         self._pool: list[_Worker] = []
+        self._respawn_at: list[float] = []  # empty slots: when each gets a new worker
         self._procs: list[Any] = []  # every process started and not yet reaped, for the finalizer
+        self._start_failures = 0  # workers in a row that died before they were ready
+        self._failing_since: float | None = None  # first of those failures
+        self._last_start_output = ""
         self.timeouts = 0  # tasks killed for running past the limit, over the pool's life
-        self.restarts = 0  # workers replaced after a timeout or a crash
+        self.restarts = 0  # workers replaced after a timeout, a crash or a kill
+        self.deaths = 0  # workers that died on their own (crash, kill) rather than by our timeout
         self._finalizer = weakref.finalize(self, _stop, self._procs)
 
     def _spawn(self) -> _Worker:
+        fd, log_path = tempfile.mkstemp(prefix="or1-worker-", suffix=".log")
+        os.close(fd)
         parent, child = self._ctx.Pipe(duplex=True)
-        proc = self._ctx.Process(
-            target=_worker_main, args=(child, self._fn, self._init, self._memory_mb), daemon=True
-        )
+        proc = self._ctx.Process(target=worker_main, daemon=True,
+                                 args=(child, self._fn_bytes, self._init_bytes, self._memory_mb, log_path))
         proc.start()
         child.close()  # keep only the worker's copy, so its death reads as EOF here
         self._procs.append(proc)
-        return _Worker(proc, parent)
+        return _Worker(proc, parent, log_path, time.monotonic())
 
     def start(self) -> None:
         """Start the missing workers now (otherwise the first `map` does); does not wait for them."""
-        while len(self._pool) < self.workers:
+        while len(self._pool) + len(self._respawn_at) < self.workers:
             self._pool.append(self._spawn())
 
-    def _replace(self, w: _Worker) -> None:
+    def _discard(self, w: _Worker, delay: float) -> None:
+        """Remove `w` (killing it if alive) and schedule its slot's new worker in `delay` seconds."""
         if w.proc.is_alive():
             w.proc.kill()
         w.proc.join(timeout=5)
         w.conn.close()
         self._procs.remove(w.proc)
-        self._pool[self._pool.index(w)] = self._spawn()
+        with contextlib.suppress(OSError):
+            os.unlink(w.log_path)
+        self._pool.remove(w)
+        self._respawn_at.append(time.monotonic() + delay)
         self.restarts += 1
+        _totals["restarts"] += 1
+
+    def _respawn_due(self) -> None:
+        now = time.monotonic()
+        due = [t for t in self._respawn_at if t <= now]
+        for t in due:
+            self._respawn_at.remove(t)
+            self._pool.append(self._spawn())
 
     def _dispatch(self, pending: deque[tuple[int, tuple[Any, ...]]]) -> None:
         idle = [w for w in self._pool if w.ready and not w.tasks]
         for w in idle:
             if not pending:
                 return
-            size = max(1, min(self.chunk_size, -(-len(pending) // len(self._pool))))
+            size = max(1, min(self.chunk_size, -(-len(pending) // self.workers)))
             chunk = [pending.popleft() for _ in range(min(size, len(pending)))]
             w.tasks.extend(chunk)
             w.task_start = time.monotonic()
             w.conn.send(chunk)
 
-    def _receive(self, w: _Worker, results: list[TaskResult | None], start_failures: list[int]) -> None:
+    def _died_at_start(self, w: _Worker) -> None:
+        """Back off before the slot's next worker; remember what this one printed."""
+        w.proc.join(timeout=5)
+        with contextlib.suppress(OSError):
+            with open(w.log_path, errors="replace") as f:
+                printed = f.read()[-2000:].strip()
+            self._last_start_output = f"{_exit_text(w.proc)} and printed:\n{printed or '(nothing)'}"
+        self._start_failures += 1
+        self._failing_since = self._failing_since or time.monotonic()
+        p = self.policy
+        self._discard(w, min(p.backoff_max_s, p.backoff_s * 2 ** (self._start_failures - 1)))
+
+    def _died_running(self, w: _Worker, results: list[TaskResult | None]) -> None:
+        """Re-run the task its worker died under (up to `task_retries` times); requeue the rest of its chunk."""
+        if w.tasks:
+            task_id, args = w.tasks.popleft()
+            self._attempts[task_id] += 1
+            if self._attempts[task_id] > self.policy.task_retries:
+                n = self._attempts[task_id]
+                results[task_id] = TaskResult("error", None, time.monotonic() - w.task_start,
+                                              f"its worker died under it {n} time{'s' if n > 1 else ''}")
+            else:
+                w.tasks.appendleft((task_id, args))
+        self._pending.extendleft(reversed(w.tasks))
+        w.tasks.clear()
+        self._discard(w, 0.0)
+
+    def _receive(self, w: _Worker, results: list[TaskResult | None]) -> None:
         try:
             msg = w.conn.recv()
         except (EOFError, OSError):
             msg = None
-        if msg is None:  # the worker died: its running task failed, the rest go elsewhere
-            if not w.ready:
-                start_failures[0] += 1
-                if start_failures[0] >= _MAX_START_FAILURES:
-                    raise RuntimeError(f"pool workers for {self._fn!r} die at start")
-            elif w.tasks:
-                task_id, _ = w.tasks.popleft()
-                results[task_id] = TaskResult("error", None, time.monotonic() - w.task_start, "worker died")
-            self._requeue(w)
+        if msg is None:  # the worker died (crashed, or was killed by someone else)
+            self.deaths += 1
+            if w.ready:
+                self._died_running(w, results)
+            else:
+                self._died_at_start(w)
             return
         if msg == ("ready",):
-            w.ready = True
+            w.ready, self._start_failures, self._failing_since = True, 0, None
+            with contextlib.suppress(OSError):
+                os.unlink(w.log_path)
             return
         task_id, status, value, seconds, message = msg
         results[task_id] = TaskResult(status, value, seconds, message)
         w.tasks.popleft()
         w.task_start = time.monotonic()
-
-    def _requeue(self, w: _Worker) -> None:
-        self._pending.extendleft(reversed(w.tasks))
-        w.tasks.clear()
-        self._replace(w)
 
     def _kill_overdue(self, results: list[TaskResult | None]) -> None:
         now = time.monotonic()
@@ -216,7 +265,28 @@ class WorkerPool:
                 task_id, _ = w.tasks.popleft()
                 results[task_id] = TaskResult("timeout", None, now - w.task_start, f"over {self.timeout_s} s")
                 self.timeouts += 1
-                self._requeue(w)
+                self._pending.extendleft(reversed(w.tasks))
+                w.tasks.clear()
+                self._discard(w, 0.0)
+            elif not w.ready and now - w.started > self.policy.start_timeout_s:  # hangs while starting
+                w.proc.kill()
+                self._died_at_start(w)
+
+    def _check_start_deadline(self) -> None:
+        since = self._failing_since
+        if since is None or any(w.ready for w in self._pool):
+            return
+        waited = time.monotonic() - since
+        if waited > self.policy.start_timeout_s:
+            raise PoolStartError(
+                f"no worker of the pool for {self._name} could start for {waited:.0f} s "
+                f"({self._start_failures} tries in a row); the last one {self._last_start_output}")
+
+    def _wait_s(self) -> float:
+        busy = [w.task_start + self.timeout_s for w in self._pool if w.tasks]
+        starting = [w.started + self.policy.start_timeout_s for w in self._pool if not w.ready]
+        soonest = min([*busy, *starting, *self._respawn_at], default=time.monotonic() + 1.0)
+        return min(1.0, max(0.0, soonest - time.monotonic()))
 
     def map(self, args_list: Sequence[tuple[Any, ...]]) -> list[TaskResult]:
         """Run `fn(*args)` for each args tuple; results come back in input order.
@@ -227,19 +297,25 @@ class WorkerPool:
         Returns:
             One TaskResult per task. A task over the limit is "timeout" and its worker is replaced; a
             task that raises is "error" with the exception text. `map` itself does not raise for them.
+
+        Raises:
+            PoolStartError: no worker could start for `policy.start_timeout_s`.
         """
         results: list[TaskResult | None] = [None] * len(args_list)
         self._pending = deque(enumerate(tuple(a) for a in args_list))
+        self._attempts: defaultdict[int, int] = defaultdict(int)
         self.start()
-        start_failures = [0]
         while self._pending or any(w.tasks for w in self._pool):
+            self._respawn_due()
             self._dispatch(self._pending)
-            busy = [w.task_start + self.timeout_s for w in self._pool if w.tasks]
-            wait_s = max(0.0, min(busy) - time.monotonic()) if busy else 1.0
             by_conn = {w.conn: w for w in self._pool}
-            for conn in wait(list(by_conn), timeout=wait_s):
-                self._receive(by_conn[conn], results, start_failures)  # type: ignore[index]
+            wait_s = self._wait_s()
+            if not by_conn:  # every slot waits out a restart backoff
+                time.sleep(wait_s)
+            for conn in wait(list(by_conn), timeout=wait_s) if by_conn else []:
+                self._receive(by_conn[conn], results)  # type: ignore[index]
             self._kill_overdue(results)
+            self._check_start_deadline()
         return [r if r is not None else TaskResult("error", message="lost") for r in results]
 
     def close(self) -> None:
@@ -251,7 +327,10 @@ class WorkerPool:
         for w in self._pool:
             w.proc.join(timeout=max(0.0, deadline - time.monotonic()))
             w.conn.close()
+            with contextlib.suppress(OSError):
+                os.unlink(w.log_path)  # a worker that never became ready leaves its start log
         self._pool.clear()
+        self._respawn_at.clear()
         self._finalizer()
 
     def __enter__(self) -> WorkerPool:
