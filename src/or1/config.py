@@ -11,7 +11,7 @@ from typing import Literal
 
 __all__ = [
     "AlgoConfig", "ConfigError", "DataConfig", "DistributedConfig", "EntropyConfig", "FilterConfig", "ModelConfig",
-    "RayConfig", "RewardConfig", "RolloutConfig", "StageConfig", "TrainConfig", "ValidationConfig",
+    "RayConfig", "RewardConfig", "RolloutConfig", "StageConfig", "TrainConfig", "ValidationConfig", "WatchdogConfig",
 ]
 
 
@@ -51,6 +51,7 @@ class DataConfig:
     val_files: tuple[str, ...] = ()
     max_prompt_length: int = 2048  # tokens; longer prompts are dropped at load (the paper's 2048)
     shuffle: bool = True
+    skip_invalid: bool = False  # rows that can never earn reward (empty gold or prompt): false = error at load
 
     def __post_init__(self) -> None:
         _check(len(self.train_files) > 0, "data.train_files must list at least one parquet file")
@@ -144,14 +145,28 @@ class FilterConfig:
 
 @dataclass(frozen=True)
 class RewardConfig:
+    """Verifiers and their worker pools. A worker that dies is restarted after a backoff that doubles from
+    `restart_backoff_s` to `restart_backoff_max_s` while restarts keep failing; a task its worker died
+    under is re-run up to `task_retries` times, so a killed worker never zeroes a reward."""
+
     workers: int | None = None  # verifier processes; null = one per core
     math_timeout_s: float = 5.0
     code_time_limit_s: float = 6.0
+    pool_start_timeout_s: float = 120.0  # seconds without any worker able to start before the run fails
+    task_retries: int = 2  # re-runs of a task whose worker died under it (a timeout is never re-run)
+    restart_backoff_s: float = 0.1  # seconds before the first restart of a worker that died at start
+    restart_backoff_max_s: float = 5.0
 
     def __post_init__(self) -> None:
         _check(self.workers is None or self.workers >= 1, f"reward.workers={self.workers} must be >= 1")
         _check(self.math_timeout_s > 0, f"reward.math_timeout_s={self.math_timeout_s} must be > 0")
         _check(self.code_time_limit_s > 0, f"reward.code_time_limit_s={self.code_time_limit_s} must be > 0")
+        _check(self.pool_start_timeout_s > 0,
+               f"reward.pool_start_timeout_s={self.pool_start_timeout_s} must be > 0")
+        _check(self.task_retries >= 0, f"reward.task_retries={self.task_retries} must be >= 0")
+        _check(0 <= self.restart_backoff_s <= self.restart_backoff_max_s,
+               f"reward.restart_backoff_s={self.restart_backoff_s} must be in [0, reward.restart_backoff_max_s="
+               f"{self.restart_backoff_max_s}]")
 
 
 @dataclass(frozen=True)
@@ -204,6 +219,30 @@ class ValidationConfig:
 
 
 @dataclass(frozen=True)
+class WatchdogConfig:
+    """A deadline per phase of a step; past it the trainer dumps every thread's stack to OUT/hang_<step>.txt
+    and fails (`action: fail`) or logs and goes on (`warn`). Rollout, scoring, old-logprob, update and
+    validation deadlines grow with the stage's response length past `reference_length`."""
+
+    enabled: bool = True
+    action: Literal["fail", "warn"] = "fail"
+    reference_length: int = 16384  # tokens; deadlines below hold up to this max response length
+    rollout_s: float = 7200.0  # the 32B run's steps took ~800 s of rollout at 16-24K (DESIGN.md §1)
+    scoring_s: float = 3600.0
+    old_logprob_s: float = 3600.0
+    update_s: float = 7200.0
+    weight_sync_s: float = 1800.0
+    checkpoint_s: float = 3600.0
+    validation_s: float = 14400.0
+
+    def __post_init__(self) -> None:
+        _check(self.reference_length >= 1, f"watchdog.reference_length={self.reference_length} must be >= 1")
+        for name in ("rollout_s", "scoring_s", "old_logprob_s", "update_s", "weight_sync_s", "checkpoint_s",
+                     "validation_s"):
+            _check(getattr(self, name) > 0, f"watchdog.{name}={getattr(self, name)} must be > 0")
+
+
+@dataclass(frozen=True)
 class TrainConfig:
     """A whole RL run: all stages in one `or1 train`."""
 
@@ -220,6 +259,7 @@ class TrainConfig:
     validation: ValidationConfig = field(default_factory=ValidationConfig)
     ray: RayConfig = field(default_factory=RayConfig)
     distributed: DistributedConfig = field(default_factory=DistributedConfig)
+    watchdog: WatchdogConfig = field(default_factory=WatchdogConfig)
     checkpoint_every: int = 20  # steps; the last step is always saved
     keep_checkpoints: int = 2  # newest checkpoints kept on disk
     threads: int | None = None  # torch intra-op threads; null = torch's default
