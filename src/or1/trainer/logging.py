@@ -2,7 +2,10 @@
 
 Every key the trainer logs, with its meaning:
   reward/mean            mean reward of the step's first rollout batch (the policy's training accuracy)
-  reward/timeouts        verifications that hit their time limit in that batch
+  reward/timeouts        verifications that hit their time limit this step (every scoring call: rollout
+                         tries, offline filter, validation)
+  reward/errors          verifications that failed with an error this step (same scope)
+  reward/worker_restarts verifier worker processes restarted this step (timeouts, crashes, kills)
   filter/kept_frac       fraction of sampled groups that were informative (not all-0 / all-1)
   filter/tries           rollout batches sampled this step (1 + refills)
   filter/groups          groups the update trained on
@@ -19,12 +22,15 @@ Every key the trainer logs, with its meaning:
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
 from or1.atomic import write_text_atomic
 
 __all__ = ["MetricsLog", "read_metrics"]
+
+log = logging.getLogger(__name__)
 
 
 class MetricsLog:
@@ -64,5 +70,21 @@ class MetricsLog:
 
 
 def read_metrics(path: str | Path) -> list[dict[str, Any]]:
-    """All rows of a metrics.jsonl file."""
-    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+    """All rows of a metrics.jsonl file.
+
+    A torn last line (a run killed while writing it) is dropped with a warning; a bad line elsewhere is
+    an error naming the file and line.
+
+    Raises:
+        ValueError: a line before the last is not JSON.
+    """
+    lines = [(i, line) for i, line in enumerate(Path(path).read_text().splitlines(), 1) if line.strip()]
+    rows = []
+    for k, (i, line) in enumerate(lines):
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as e:
+            if k < len(lines) - 1:
+                raise ValueError(f"{path}: line {i} is not JSON ({e})") from None
+            log.warning("%s: dropped its torn last line %d (a run killed while writing it)", path, i)
+    return rows

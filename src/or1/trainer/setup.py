@@ -10,9 +10,11 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, P
 
 from or1.config import AlgoConfig, ModelConfig, RayConfig, RewardConfig, RolloutConfig
 from or1.data.schema import DataError, Problem, load_problems
+from or1.rewards.pool import PoolPolicy, set_default_policy
 from or1.rewards.registry import RewardRegistry, default_registry
 from or1.rollout.prompts import encode_prompt, eos_token_ids
 from or1.rollout.types import RolloutEngine
+from or1.trainer.data_checks import bare_template_length, why_unpayable
 
 __all__ = ["build_engine", "build_optimizer", "build_policy", "build_scorer", "load_data"]
 
@@ -80,7 +82,8 @@ def build_engine(cfg: RolloutConfig, model: PreTrainedModel, tokenizer: PreTrain
 
 def build_scorer(cfg: RewardConfig, ray: RayConfig | None = None) -> RewardRegistry:
     """The math and code verifiers: in-process worker pools, or `ray.reward_actors` Ray actors when Ray is on
-    (a local cluster this process starts, or the one at `ray.address`)."""
+    (a local cluster this process starts, or the one at `ray.address`). In-process pools restart and retry
+    by `reward.*` (the pools the verifiers build take the process default set here)."""
     if ray is not None and ray.enabled:
         from or1.distributed.ray_cluster import start_or_join
         from or1.distributed.ray_rewards import RayRewardRegistry
@@ -89,22 +92,40 @@ def build_scorer(cfg: RewardConfig, ray: RayConfig | None = None) -> RewardRegis
         return RayRewardRegistry(actors=ray.reward_actors, workers=cfg.workers, math_timeout_s=cfg.math_timeout_s,
                                  code_time_limit_s=cfg.code_time_limit_s,
                                  max_retries=ray.max_retries)  # type: ignore[return-value]
+    set_default_policy(PoolPolicy(start_timeout_s=cfg.pool_start_timeout_s, task_retries=cfg.task_retries,
+                                  backoff_s=cfg.restart_backoff_s, backoff_max_s=cfg.restart_backoff_max_s))
     return default_registry(cfg.workers, cfg.math_timeout_s, cfg.code_time_limit_s)
 
 
 def load_data(files: tuple[str, ...], tokenizer: PreTrainedTokenizerBase, max_prompt_length: int,
-              ) -> tuple[list[Problem], list[list[int]]]:
-    """Problems of all files and their encoded prompts; prompts over `max_prompt_length` are dropped."""
-    problems, ids = [], []
-    dropped = 0
+              skip_invalid: bool = False) -> tuple[list[Problem], list[list[int]]]:
+    """Problems of all files and their encoded prompts; prompts over `max_prompt_length` are dropped.
+
+    Rows that can never earn reward (`data_checks.why_unpayable`) are an error naming file and row, or,
+    with `skip_invalid`, skipped and counted in one warning.
+
+    Raises:
+        DataError: an unpayable row (without `skip_invalid`), or no usable row at all.
+    """
+    problems, ids, invalid = [], [], []
+    dropped, bare = 0, bare_template_length(tokenizer)
     for f in files:
-        for p in load_problems(f):
+        for row, p in enumerate(load_problems(f)):
             enc = encode_prompt(tokenizer, p.prompt)
-            if len(enc) > max_prompt_length:
+            why = why_unpayable(p, enc, bare)
+            if why is not None:
+                invalid.append(f"{f}: row {row} ({p.uid}): {why}")
+            elif len(enc) > max_prompt_length:
                 dropped += 1
-                continue
-            problems.append(p)
-            ids.append(enc)
+            else:
+                problems.append(p)
+                ids.append(enc)
+    if invalid:
+        listed = "; ".join(invalid[:5]) + (f"; and {len(invalid) - 5} more" if len(invalid) > 5 else "")
+        if not skip_invalid:
+            raise DataError(f"{len(invalid)} rows can never earn reward: {listed}. Fix the data, or set "
+                            "data.skip_invalid=true to skip such rows")
+        log.warning("skipped %d rows that can never earn reward (data.skip_invalid=true): %s", len(invalid), listed)
     if dropped:
         log.warning("dropped %d prompts longer than data.max_prompt_length=%d tokens", dropped, max_prompt_length)
     if not problems:

@@ -1,0 +1,149 @@
+"""The state of a run between steps (`Run`) and `setup`, which builds it and rejects bad input first.
+
+Setup order: the checkpoint to resume from is chosen (and verified) before any model is built; data is
+checked row by row (`data_checks.py`); then policy, optimiser, engine and verifiers, the engine and the
+verifiers behind watchdog phases (`guards.py`).
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from or1.algo.entropy import AdaptiveEntropyController
+from or1.algo.stages import StageSchedule
+from or1.config import TrainConfig
+from or1.config_load import dump_config, fingerprint
+from or1.data.sampler import PromptSampler
+from or1.data.schema import Problem
+from or1.distributed import World, init_distributed, wrap_model
+from or1.distributed.dp_rollout import DataParallelEngine
+from or1.distributed.rank_zero import RankZeroScorer
+from or1.trainer.checkpoint import load_checkpoint, restore_optimizer
+from or1.trainer.guards import GuardedEngine, GuardedScorer
+from or1.trainer.logging import MetricsLog
+from or1.trainer.resume import choose_checkpoint
+from or1.trainer.setup import build_engine, build_optimizer, build_policy, build_scorer, load_data
+from or1.trainer.state import TrainState
+from or1.trainer.watchdog import Watchdog
+
+__all__ = ["Run", "colocated", "setup"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Run:
+    """Everything a run holds between steps.
+
+    `model` is the trained policy (FSDP-sharded under torchrun); `rollout_model` is the module the engine
+    samples from: `model` itself in one process, a full copy on rank 0 under torchrun (None on other
+    ranks). With the HF engine rank 0 alone samples and broadcasts each step's batch. A vLLM engine exists
+    on every rank (it reads the sharded policy itself) and all ranks sample in lockstep, rank 0 scoring
+    for all (`RankZeroScorer`). `metrics` exists on rank 0 only; every rank has its own `watchdog`.
+    """
+
+    cfg: TrainConfig
+    out: Path
+    world: World
+    model: PreTrainedModel
+    rollout_model: PreTrainedModel | None
+    tokenizer: PreTrainedTokenizerBase
+    optimizer: torch.optim.Optimizer
+    engine: GuardedEngine | None
+    scorer: GuardedScorer | None
+    problems: list[Problem]
+    prompt_ids: list[list[int]]
+    val_problems: list[Problem]
+    schedule: StageSchedule
+    state: TrainState
+    metrics: MetricsLog | None
+    watchdog: Watchdog
+
+    @property
+    def main(self) -> bool:
+        return self.world.rank == 0
+
+    @property
+    def samples(self) -> bool:
+        """Whether this rank runs the rollout loops (rank 0, or every rank in lockstep with vLLM)."""
+        return self.engine is not None and self.scorer is not None
+
+
+def setup(cfg: TrainConfig, resume: bool = False) -> Run:
+    """Build the run; with `resume`, continue from the newest verified checkpoint in `out_dir` if any.
+
+    Raises:
+        CheckpointError: `out_dir` holds checkpoints but `resume` is off; `resume` on an out_dir with run output
+            but no valid checkpoint; or the checkpoint's config differs.
+        DataError / ConfigError / FileNotFoundError: bad data files (rows named) or model path.
+    """
+    world = init_distributed()
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    out = Path(cfg.out_dir)
+    ckpt = choose_checkpoint(out, resume, world)  # verified, before any model is built
+    fp = fingerprint(cfg)
+    saved = load_checkpoint(ckpt, fp) if ckpt is not None else None  # checks the config before any work
+    torch.manual_seed(cfg.seed)
+    model, tok = build_policy(cfg.model, cfg.seed, path=ckpt / "model" if ckpt else None)
+    problems, prompt_ids, val_problems = _load_datasets(cfg, tok)
+    e = cfg.entropy
+    controller = AdaptiveEntropyController(e.target, e.delta, e.coef_max, e.coef if e.adaptive else 0.0)
+    state = TrainState(PromptSampler(len(problems), cfg.seed, cfg.data.shuffle), controller, fp)
+    rollout_model = model if colocated(cfg) or not world.distributed else \
+        copy.deepcopy(model) if world.rank == 0 else None
+    d = cfg.distributed
+    model = wrap_model(model, mixed_precision=d.mixed_precision, activation_checkpointing=d.activation_checkpointing)
+    optimizer = build_optimizer(model, cfg.algo)
+    if saved is not None and ckpt is not None:
+        state.load_state_dict(saved)
+        restore_optimizer(ckpt, model, optimizer, distributed=world.distributed)
+        log.info("resuming from %s at step %d", ckpt, state.step)
+    main = world.rank == 0
+    if main:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "config.yaml").write_text(dump_config(cfg))
+        log.debug("config:\n%s", dump_config(cfg))
+    watchdog = Watchdog(cfg.watchdog, out, world.rank, world.world_size)
+    engine, scorer = _build_sampling(cfg, world, rollout_model, tok, watchdog)
+    return Run(cfg, out, world, model, rollout_model, tok, optimizer, engine, scorer, problems, prompt_ids,
+               val_problems, StageSchedule(cfg.stages), state,
+               MetricsLog(out, resume_step=state.step if saved else None) if main else None, watchdog)
+
+
+def _load_datasets(cfg: TrainConfig, tok: PreTrainedTokenizerBase
+                   ) -> tuple[list[Problem], list[list[int]], list[Problem]]:
+    """Training problems with their encoded prompts, and the validation problems."""
+    dc = cfg.data
+    problems, prompt_ids = load_data(dc.train_files, tok, dc.max_prompt_length, dc.skip_invalid)
+    val = load_data(dc.val_files, tok, dc.max_prompt_length, dc.skip_invalid)[0] if dc.val_files else []
+    if cfg.validation.max_problems:
+        val = val[: cfg.validation.max_problems]
+    return problems, prompt_ids, val
+
+
+def _build_sampling(cfg: TrainConfig, world: World, rollout_model: PreTrainedModel | None,
+                    tok: PreTrainedTokenizerBase, watchdog: Watchdog
+                    ) -> tuple[GuardedEngine | None, GuardedScorer | None]:
+    """The rollout engine and the verifiers of this rank, each behind its watchdog phase."""
+    max_len = cfg.data.max_prompt_length + max(st.max_response_length for st in cfg.stages)
+    engine = build_engine(cfg.rollout, rollout_model, tok, cfg.ray, max_model_len=max_len,
+                          seed=cfg.seed) if rollout_model is not None else None
+    scorer = build_scorer(cfg.reward, cfg.ray) if world.rank == 0 else None
+    if colocated(cfg) and world.distributed:  # every rank samples in lockstep; rank 0 scores for all
+        scorer = RankZeroScorer(scorer)  # type: ignore[assignment]
+        engine = DataParallelEngine(engine, world, cfg.rollout.tensor_parallel_size,  # type: ignore[arg-type]
+                                    tok.pad_token_id)
+    return (GuardedEngine(engine, watchdog) if engine is not None else None,
+            GuardedScorer(scorer, watchdog) if scorer is not None else None)
+
+
+def colocated(cfg: TrainConfig) -> bool:
+    """A vLLM engine on every rank, fed from the (sharded) policy: all ranks sample in lockstep."""
+    return cfg.rollout.engine == "vllm"
