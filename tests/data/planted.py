@@ -32,7 +32,7 @@ PARAPHRASES = {
        "prize, the probability that she won the grand prize is $\\tfrac{m}{n}$, where $m$ and $n$ are relatively "
        "prime positive integers. Find $m+n$.",
 }
-PARAPHRASE_REASON = {0: "minhash_similar", 2: "minhash_similar", 3: "ngram_overlap"}
+PARAPHRASE_REASON = {0: "paraphrase", 2: "paraphrase", 3: "ngram_overlap"}
 
 
 def aime24_prompts() -> list[str]:
@@ -118,8 +118,11 @@ def planted_raw(path: Path, model: str = "tiny") -> tuple[dict[str, tuple[str, s
     good += [{"id": "code-ok", "problem": "Read two integers and print their sum.", "ability": "code",
               "tests": CODE_TESTS, "solution": ADD, "extra": d(2)},
              {"id": "four-figure", "problem": "How many four-figure numbers are divisible by 7?", "answer": "1286",
-              "extra": d(1)}]
-    planted = _planted({r["id"]: r["problem"] for r in good}, d)
+              "extra": d(1)},
+             # The figure is drawn in the text: answerable, kept (clean counts it in stats.flagged).
+             {"id": "asy", "problem": "Find the area of the triangle shown. [asy] draw((0,0)--(2,0)--(2,2)--cycle); "
+              "[/asy]", "answer": "2", "extra": d(1)}]
+    planted = _planted({r["id"]: r["problem"] for r in good}, d, {r["id"]: r.get("answer") for r in good})
     rows = good[:20] + [p[0] for p in planted] + good[20:]  # copies come after their originals
     lines = [json.dumps(r).encode() for r in rows]
     lines.insert(5, b'{"id": "line-5", "problem": "caf\xe9 au lait", "answer": "1"}')
@@ -130,8 +133,9 @@ def planted_raw(path: Path, model: str = "tiny") -> tuple[dict[str, tuple[str, s
     return expected, {r["id"] for r in good}
 
 
-def _planted(text: dict[str, str], d: Callable[[int], dict]) -> list[tuple[dict, str, str]]:
-    """(raw row, step, reason) of every planted defect; `text` holds the good problems by id."""
+def _planted(text: dict[str, str], d: Callable[[int], dict], answer: dict[str, str | None]
+             ) -> list[tuple[dict, str, str]]:
+    """(raw row, step, reason) of every planted defect; `text` and `answer` hold the good problems by id."""
     from or1.data.synthetic import synthetic_rows
 
     aime = [r["prompt"][0]["content"] for r in pq.read_table(AIME24).to_pylist()]
@@ -146,7 +150,7 @@ def _planted(text: dict[str, str], d: Callable[[int], dict]) -> list[tuple[dict,
          "ingest", "empty_tests"),
         ({"id": "figure", "problem": "As shown in the figure, ABCD is a square of side 3. Find its area.",
           "answer": "9", "extra": d(1)}, "clean", "needs_figure"),
-        ({"id": "asy", "problem": "Find the area. [asy] draw((0,0)--(2,0)--(2,2)--cycle); [/asy]", "answer": "2",
+        ({"id": "asy-stripped", "problem": "Find the area of the triangle shown in the diagram.", "answer": "2",
           "extra": d(1)}, "clean", "needs_figure"),
         ({"id": "url", "problem": "Solve the puzzle at https://example.com/puzzle/17 and give the count.",
           "answer": "17", "extra": d(1)}, "clean", "has_url"),
@@ -158,10 +162,11 @@ def _planted(text: dict[str, str], d: Callable[[int], dict]) -> list[tuple[dict,
          "dedup", "exact_duplicate"),
         ({"id": "dup-spacing", "problem": text["syn-7"].replace(" ", "  ").replace(",", " , "), "answer": "1",
           "extra": d(1)}, "dedup", "exact_duplicate"),
-        ({"id": "near-word", "problem": _edit_last_word(text["syn-12"], "finally?"), "answer": "1", "extra": d(1)},
+        ({"id": "near-word", "problem": text["syn-12"].replace(" the ", " this ", 1),
+          "answer": answer["syn-12"], "extra": d(1)},
          "dedup", "near_duplicate"),
         ({"id": "near-suffix", "problem": text["syn-15"] + " Answer with an integer.", "answer": "1",
-          "extra": d(1)}, "dedup", "near_duplicate"),
+          "extra": d(1)}, "dedup", "exact_duplicate"),  # the instruction suffix is not part of the problem
         ({"id": "aime-copy-1", "problem": aime[1], "answer": "25", "extra": d(1)}, "decontaminate", "ngram_overlap"),
         ({"id": "aime-copy-6", "problem": "Practice: " + aime[6], "answer": "540", "extra": d(1)},
          "decontaminate", "ngram_overlap"),

@@ -26,7 +26,7 @@ def test_normalize_text(text, expected):
 @pytest.mark.parametrize(("text", "figure"), [
     ("As shown in the figure, ABCD is a square. Find its area.", True),
     ("In the diagram below, find x.", True),
-    ("[asy] draw((0,0)--(1,1)); [/asy] Find the slope.", True),
+    ("[asy] draw((0,0)--(1,1)); [/asy] Find the slope.", False),   # drawn in the text: answerable
     ("See the picture above and count the dots.", True),
     ("The figure below shows a hexagon.", True),
     ("<img src='a.png'> What is the area?", True),
@@ -70,7 +70,7 @@ def test_clean_rows_reasons_and_normalisation():
         "t/6": "reference_fails"}
     assert [r["extra_info"]["index"] for r in out.kept] == [0, 5, 7]  # input order kept
     assert out.kept[0]["prompt"][0]["content"] == "What is 2+3?" and out.kept[0]["reward_model"]["ground_truth"] == "5"
-    assert out.stats == {"normalized": 1, "code_checked": 2, "code_unchecked": 1}
+    assert out.stats == {"normalized": 1, "code_checked": 2, "code_unchecked": 1, "flagged": {}}
     assert next(r for r in out.removed if r.uid == "t/6").detail["status"] == "wrong_answer"
 
 

@@ -22,7 +22,7 @@ def test_help_lists_actions_and_shows_dataclass_defaults():
     r = or1("--help")
     assert r.returncode == 0 and all(a in r.stdout for a in ACTIONS)
     r = or1("dedup", "--help")
-    assert r.returncode == 0 and "(default: 0.8)" in r.stdout and "(default: 128)" in r.stdout
+    assert r.returncode == 0 and "(default: 0.7)" in r.stdout and "(default: 128)" in r.stdout
     assert "(default: 1..15)" in or1("select", "--help").stdout
 
 

@@ -1,7 +1,10 @@
 """`or1 data clean`: normalise text; drop problems that need a figure or a link, math answers that do not
 parse, and code rows whose reference solution fails its own tests in the sandbox (DESIGN.md §3).
 
-Reasons: needs_figure, has_url, answer_unparsable, reference_fails. Normalisation changes no meaning:
+Reasons: needs_figure (a picture the model cannot see, or a reference to a figure that is not drawn in the
+text; figures.py), inline_figure (drawn as Asymptote/TikZ, only with `drop_inline_figures`; such rows are
+kept by default and counted in `stats.flagged`), has_url, answer_unparsable, reference_fails. Normalisation
+changes no meaning:
 NFC (not NFKC, which would turn `x²` into `x2`), no zero-width or control characters, `\\r\\n` -> `\\n`,
 no trailing spaces, at most one blank line in a row.
 """
@@ -11,9 +14,11 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from or1.data.figures import figure_verdict
 from or1.data.rows import Removal, StepOutcome, extra, row_uid
 from or1.data.text import problem_text
 from or1.rewards.math import gold_answers
@@ -24,18 +29,6 @@ __all__ = ["CleanOptions", "answer_parses", "clean_rows", "needs_figure", "norma
 
 log = logging.getLogger(__name__)
 
-# Phrases that point at a picture the model will not see. "figure" alone is not enough ("a four-figure
-# number", "the figure formed by the points A, B, C" is described in words).
-_FIGURE = re.compile(
-    r"\[asy\]|\\includegraphics|<img\b|!\[[^\]]*\]\(|\\begin\{tikzpicture\}"
-    r"|\b(?:as |is )?(?:shown|pictured|depicted|illustrated)\s+(?:in|on|by)\s+(?:the\s+)?"
-    r"(?:figure|diagram|picture|image|graph)\b"
-    r"|\b(?:in|see)\s+(?:the\s+)?(?:figure|diagram|picture|image)\s*(?:below|above|\d)"
-    r"|\b(?:figure|diagram|picture|image)\s+(?:below|above)\b"
-    r"|\bthe (?:figure|diagram|picture) (?:shows|below|above)\b"
-    r"|\bshown below\b",
-    re.IGNORECASE,
-)
 _URL = re.compile(r"\bhttps?://\S+|\bwww\.[\w-]+\.\w+", re.IGNORECASE)
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -49,7 +42,9 @@ class CleanOptions:
     """What `clean` checks.
 
     Attributes:
-        drop_figures: drop problems that refer to a figure, diagram or embedded picture.
+        drop_figures: drop problems that need a figure they do not contain (an embedded picture, or a
+            reference to a figure with no Asymptote/TikZ drawing in the text).
+        drop_inline_figures: also drop problems whose figure is drawn in the text as Asymptote/TikZ.
         drop_urls: drop problems containing a URL.
         check_answers: drop math rows whose gold answer does not parse as math.
         check_code: run `extra_info.solution` of code rows against their tests in the sandbox.
@@ -58,6 +53,7 @@ class CleanOptions:
     """
 
     drop_figures: bool = True
+    drop_inline_figures: bool = False
     drop_urls: bool = True
     check_answers: bool = True
     check_code: bool = True
@@ -78,9 +74,9 @@ def normalize_text(text: str) -> str:
 
 
 def needs_figure(text: str) -> str | None:
-    """The phrase showing that `text` relies on a picture, or None."""
-    m = _FIGURE.search(text)
-    return m.group(0) if m else None
+    """The phrase showing that `text` relies on a picture it does not contain, or None (figures.py)."""
+    verdict = figure_verdict(text)
+    return verdict.matched if verdict.kind == "missing" else None
 
 
 def _balanced(s: str) -> bool:
@@ -133,10 +129,15 @@ def _normalize_row(row: dict[str, Any]) -> bool:
     return changed
 
 
-def _text_reason(row: dict[str, Any], opts: CleanOptions) -> tuple[str, dict[str, Any]] | None:
+def _text_reason(row: dict[str, Any], opts: CleanOptions, flagged: Counter) -> tuple[str, dict[str, Any]] | None:
     text = " ".join(m["content"] for m in row.get("prompt") or []) + " " + problem_text(row)
-    if opts.drop_figures and (phrase := needs_figure(text)):
-        return "needs_figure", {"matched": phrase}
+    figure = figure_verdict(text)
+    if figure.kind == "inline":
+        flagged["inline_figure"] += 1
+        if opts.drop_inline_figures:
+            return "inline_figure", {"matched": figure.matched}
+    if opts.drop_figures and figure.kind == "missing":
+        return "needs_figure", {"matched": figure.matched}
     if opts.drop_urls and (m := _URL.search(text)):
         return "has_url", {"matched": m.group(0)}
     if opts.check_answers and row.get("ability") == "math":
@@ -151,16 +152,18 @@ def clean_rows(rows: list[dict[str, Any]], opts: CleanOptions) -> StepOutcome:
     """Normalise every row, then drop the rows that fail a check (reasons in the module docstring)."""
     kept, removed, code_rows = [], [], []
     changed = 0
+    flagged: Counter = Counter()
     for i, row in enumerate(rows):
         changed += _normalize_row(row)
-        verdict = _text_reason(row, opts)
+        verdict = _text_reason(row, opts, flagged)
         if verdict:
             removed.append(Removal(row_uid(row, i), *verdict))
         elif row.get("ability") == "code" and opts.check_code and extra(row).get("solution"):
             code_rows.append((i, row))
         else:
             kept.append((i, row))
-    stats: dict[str, Any] = {"normalized": changed, "code_checked": 0}
+    # Rows seen with an inline figure, kept or not: the funnel shows them either way.
+    stats: dict[str, Any] = {"normalized": changed, "code_checked": 0, "flagged": dict(flagged)}
     unchecked = sum(1 for _, r in kept if r.get("ability") == "code")
     failures = _check_references(code_rows, opts, stats)
     for i, row in code_rows:

@@ -122,7 +122,9 @@ def _add_filters(subs: argparse._SubParsersAction) -> None:
              "whose answer does not parse, and code rows whose extra_info.solution fails its tests in the sandbox.")
     _io(p)
     p.add_argument("--keep-figures", dest="drop_figures", action="store_const", const=False,
-                   help="keep problems that refer to a figure")
+                   help="keep problems that need a figure they do not contain")
+    p.add_argument("--drop-inline-figures", dest="drop_inline_figures", action="store_const", const=True,
+                   help="also drop problems whose figure is drawn in the text (Asymptote, TikZ)")
     p.add_argument("--keep-urls", dest="drop_urls", action="store_const", const=False, help="keep problems with URLs")
     p.add_argument("--no-answer-check", dest="check_answers", action="store_const", const=False,
                    help="do not parse math answers")
@@ -140,15 +142,22 @@ def _add_filters(subs: argparse._SubParsersAction) -> None:
     p.add_argument("--num-perm", dest="num_perm", type=int, help="MinHash permutations")
     p.add_argument("--seed", type=int, help="MinHash seed")
 
-    p = _sub(subs, "decontaminate", "remove rows close to evaluation sets (13-gram overlap + MinHash)",
-             "Remove rows sharing a word n-gram with, or MinHash-similar to, any problem of the --against files.")
+    p = _sub(subs, "decontaminate", "remove rows close to evaluation sets (13-gram overlap + paraphrase similarity)",
+             "Remove rows sharing a content word n-gram with, or paraphrasing (TF-IDF word/char similarity, same "
+             "numbers, same rare words), any problem of the --against files (schema parquet or LiveCodeBench JSONL).")
     _io(p)
-    p.add_argument("--against", nargs="+", required=True, help="evaluation parquet files (e.g. aime24.parquet)")
+    p.add_argument("--against", nargs="+", required=True,
+                   help="evaluation files (e.g. aime24.parquet, LiveCodeBench test.jsonl)")
     p.add_argument("--ngram", type=int, help="words per n-gram of the overlap test")
-    p.add_argument("--threshold", dest="minhash_threshold", type=float, help="MinHash similarity that removes a row")
-    p.add_argument("--minhash-ngram", dest="minhash_ngram", type=int, help="words per shingle of the similarity test")
+    p.add_argument("--threshold", dest="similarity", type=float, help="TF-IDF cosine that alone makes a paraphrase")
+    p.add_argument("--similarity-with-evidence", dest="similarity_with_evidence", type=float,
+                   help="lower cosine that is a paraphrase when the numbers and rare words agree")
     p.add_argument("--common-frac", dest="common_frac", type=float,
-                   help="ignore words and n-grams found in this fraction of the eval problems")
+                   help="n-grams found in this fraction of the eval problems are template phrases")
+    p.add_argument("--template-rows", dest="template_rows", type=int,
+                   help="n-grams found in this many training rows unlike the eval problem are template phrases")
+    p.add_argument("--after", help="ISO date: compare only with eval problems dated on or after it; report, "
+                                   "remove nothing")
 
 
 def _add_model_steps(subs: argparse._SubParsersAction) -> None:

@@ -1,31 +1,42 @@
 """`or1 data decontaminate`: remove training rows close to evaluation problems (DESIGN.md §3).
 
-Two tests per row, against every problem of every `against` file:
-- ngram_overlap: the row shares a word 13-gram (the usual contamination test) with an eval problem.
-  An eval problem shorter than 13 words counts as one n-gram of its own length.
-- minhash_similar: the MinHash estimate of the Jaccard similarity of word-shingle sets (single words
-  by default, which survives rewording) is >= `minhash_threshold`. It catches paraphrases that keep
-  no 13 words in a row. Every row is compared with every eval problem (vectorised), so no candidate
-  is missed as an LSH index could; eval sets are small.
-N-grams and shingles found in at least `common_frac` of the eval problems (and at least 2) are template
-or function words ("the", "find", "relatively prime positive integers"), not content: both tests ignore
-them. On AIME24/25 this moves paraphrases to a similarity of about 0.6 and unrelated pairs under 0.15.
-A row that fails both is reported as ngram_overlap; the detail always names the eval problem.
+Two tests per row, against every problem of every `against` file, both decided on content:
+- ngram_overlap: the row shares a word 13-gram (the usual contamination test) with an eval problem,
+  and its content resembles that problem (TF-IDF cosine >= `ngram_min_similarity`, and the numbers
+  agree as below). An eval problem
+  shorter than 13 words counts as one n-gram of its own length. Template phrases do not count: an
+  n-gram found in at least `common_frac` of the eval problems (and at least 2), or in at least
+  `template_rows` training rows whose content is unlike the eval problem ("find the remainder when N
+  is divided by 1000", "where m and n are relatively prime positive integers. Find m+n").
+- paraphrase: what a light paraphrase keeps (similarity.py). When the numbers agree (the row states at
+  least `numbers_min` of the eval problem's numbers, as a multiset; an eval problem without numbers
+  agrees with anything), a TF-IDF cosine over word and character n-grams of at least
+  `similarity_with_numbers`, or of at least `similarity_with_evidence` when the row also uses
+  `rare_min` of the eval problem's rare content words, or of at least `similarity_with_all_numbers`
+  when the row states all of the eval problem's numbers and they are specific (at least
+  `specific_digits` digits of numbers above 2: "2024" or "9, 4 and 24", not "1 and 2"); whatever
+  the numbers, a cosine of at least `similarity`. The IDF is fitted on the eval problems and the training
+  pool together, so a phrase that many training problems use weighs little.
+The same words with other numbers make another problem (a variant, kept), as in dedup.
+Every row is compared with every eval problem (eval sets are small). `detail` names the benchmark, the
+eval problem's uid, the shared n-gram and the similarity evidence. With `after` (an ISO date), only eval
+problems dated on or after it (`extra_info.contest_date`, as LiveCodeBench dates its problems) are
+compared, and matches are reported in `stats.window_matches` without removing anything.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from or1.data.rows import Removal, StepOutcome, read_table_rows, row_uid
-from or1.data.text import minhashes, ngrams, problem_text, tokens
+from or1.data.eval_files import EvalProblems, load_eval_problems
+from or1.data.rows import Removal, StepOutcome, row_uid
+from or1.data.similarity import ContentIndex, PairScore
+from or1.data.text import ngrams, problem_text, tokens
 
 __all__ = ["DecontamOptions", "EvalIndex", "decontaminate_rows"]
 
@@ -35,116 +46,155 @@ class DecontamOptions:
     """Decontamination settings.
 
     Attributes:
-        against: evaluation parquet files (schema rows), e.g. aime24.parquet aime25.parquet.
+        against: evaluation files: schema parquet (aime24.parquet) or LiveCodeBench release JSONL.
         ngram: words per n-gram for the overlap test (13 is the common choice).
-        minhash_threshold: estimated Jaccard similarity at or above which a row is a paraphrase.
-        minhash_ngram: words per shingle of the similarity test.
-        num_perm: MinHash permutations.
-        seed: MinHash seed.
-        common_frac: n-grams and shingles in at least this fraction of the eval problems are ignored.
+        ngram_min_similarity: TF-IDF cosine a row needs with the eval problem for a shared n-gram to count.
+        similarity: TF-IDF cosine at or above which a row is a paraphrase on its own.
+        similarity_with_numbers: cosine that is a paraphrase when the numbers agree.
+        similarity_with_evidence: lower cosine that is a paraphrase when numbers and rare words agree.
+        similarity_with_all_numbers: lowest cosine, a paraphrase when all specific numbers agree.
+        specific_digits: digits of shared numbers above 2 that make the numbers specific.
+        numbers_min: share of the eval problem's numbers the row must state (none in the eval problem: met).
+        rare_min: share of the eval problem's rare content words needed as evidence.
+        common_frac: n-grams in at least this fraction of the eval problems are template phrases.
+        template_rows: n-grams in this many training rows unlike the eval problem are template phrases.
+        after: ISO date; compare only with eval problems dated on or after it and report, never remove.
     """
 
     against: tuple[str, ...] = ()
     ngram: int = 13
-    minhash_threshold: float = 0.4
-    minhash_ngram: int = 1
-    num_perm: int = 128
-    seed: int = 1
+    ngram_min_similarity: float = 0.25
+    similarity: float = 0.8
+    similarity_with_numbers: float = 0.45
+    similarity_with_evidence: float = 0.35
+    similarity_with_all_numbers: float = 0.25
+    specific_digits: int = 4
+    numbers_min: float = 0.6
+    rare_min: float = 0.5
     common_frac: float = 0.05
+    template_rows: int = 2
+    after: str | None = None
 
     def __post_init__(self) -> None:
         if not self.against:
             raise ValueError("decontaminate.against: give at least one evaluation file")
-        if self.ngram < 1 or self.minhash_ngram < 1:
-            raise ValueError("decontaminate.ngram and decontaminate.minhash_ngram must be >= 1")
+        if self.ngram < 1 or self.template_rows < 1:
+            raise ValueError("decontaminate.ngram and decontaminate.template_rows must be >= 1")
         if not 0.0 < self.common_frac <= 1.0:
             raise ValueError(f"decontaminate.common_frac={self.common_frac} must be in (0, 1]")
-        if not 0.0 < self.minhash_threshold <= 1.0:
-            raise ValueError(f"decontaminate.minhash_threshold={self.minhash_threshold} must be in (0, 1]")
+        for name in ("ngram_min_similarity", "similarity", "similarity_with_numbers", "similarity_with_evidence",
+                     "similarity_with_all_numbers", "numbers_min", "rare_min"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"decontaminate.{name}={getattr(self, name)} must be in [0, 1]")
+        if self.after is not None and not _is_date(self.after):
+            raise ValueError(f"decontaminate.after={self.after!r} must be an ISO date such as 2024-08-01")
+
+
+def _is_date(text: str) -> bool:
+    from datetime import date
+
+    try:
+        date.fromisoformat(text[:10])
+    except ValueError:
+        return False
+    return True
 
 
 class EvalIndex:
-    """The evaluation problems: their n-grams and MinHash signatures, common ones left out."""
+    """The evaluation problems: their n-grams (template phrases of the eval set left out) and texts."""
 
-    def __init__(self, files: tuple[str, ...], opts: DecontamOptions) -> None:
-        self.opts = opts
-        self.names: list[tuple[str, str]] = []  # (benchmark, uid) per eval problem
-        toks: list[list[str]] = []
-        for f in files:
-            rows, _ = read_table_rows(f)
-            for i, r in enumerate(rows):
-                self.names.append((Path(f).stem, row_uid(r, i)))
-                toks.append(tokens(problem_text(r)))
+    def __init__(self, evals: EvalProblems, opts: DecontamOptions) -> None:
+        self.opts, self.names, self.texts = opts, evals.names, evals.texts
+        toks = [tokens(t) for t in self.texts]
         min_docs = max(2, math.ceil(opts.common_frac * len(toks)))
-        owners = _owners([ngrams(t, opts.ngram) for t in toks])
+        owners: dict[str, set[int]] = defaultdict(set)
+        for e, t in enumerate(toks):
+            for g in ngrams(t, opts.ngram):
+                owners[g].add(e)
         self.common = {g for g, docs in owners.items() if len(docs) >= min_docs}
-        self.ngram_owner = {g: min(docs) for g, docs in owners.items() if g not in self.common}
+        self.owners = {g: docs for g, docs in owners.items() if g not in self.common}
         self.short_sizes = sorted({len(t) for t in toks if 0 < len(t) < opts.ngram})
-        shingle_owners = _owners([ngrams(t, opts.minhash_ngram) for t in toks])
-        self.common_shingles = {g for g, docs in shingle_owners.items() if len(docs) >= min_docs}
-        self.signatures, self.empty = self.sign(toks)  # (E, num_perm), (E,)
 
-    def sign(self, toks: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
-        """MinHash signatures of token lists without common shingles, and which lists had none left."""
-        sets = [sorted(ngrams(t, self.opts.minhash_ngram) - self.common_shingles) for t in toks]
-        sigs = minhashes([[g.encode("utf-8") for g in s] for s in sets], self.opts.num_perm, self.opts.seed)
-        stacked = np.stack([m.hashvalues for m in sigs]) if sigs else np.empty((0, self.opts.num_perm))
-        return stacked, np.array([not s for s in sets], dtype=bool)
-
-    def ngram_hit(self, toks: list[str]) -> tuple[int, str] | None:
-        """(eval problem, shared n-gram) of the first shared n-gram in reading order, or None."""
+    def shared(self, toks: list[str]) -> list[tuple[str, int]]:
+        """(n-gram, eval problem) for every eval n-gram in `toks`, in reading order."""
+        out = []
         for n in (self.opts.ngram, *self.short_sizes):
             for k in range(max(1, len(toks) - n + 1)):
                 g = " ".join(toks[k : k + n])
-                if g in self.ngram_owner:
-                    return self.ngram_owner[g], g
-        return None
-
-    def similarities(self, signatures: np.ndarray) -> np.ndarray:
-        """Estimated Jaccard similarity of each row to each eval problem: (B, num_perm) -> (B, E)."""
-        out = np.empty((signatures.shape[0], self.signatures.shape[0]))
-        step = max(1, 4_000_000 // max(1, self.signatures.size))  # rows per chunk, bounding memory
-        for s in range(0, signatures.shape[0], step):
-            chunk = signatures[s : s + step]  # (b, P)
-            out[s : s + step] = (chunk[:, None, :] == self.signatures[None]).mean(-1)  # (b, E)
-        out[:, self.empty] = 0.0  # an empty set resembles nothing (its signature would equal every other empty)
+                out += [(g, e) for e in sorted(self.owners.get(g, ()))]
         return out
 
 
-def _owners(sets: Iterable[set[str]]) -> dict[str, set[int]]:
-    """{item: indices of the sets holding it}."""
-    owners: dict[str, set[int]] = defaultdict(set)
-    for e, items in enumerate(sets):
-        for g in items:
-            owners[g].add(e)
-    return owners
+def _numbers_agree(s: PairScore, opts: DecontamOptions) -> bool:
+    return s.numbers is None or s.numbers >= opts.numbers_min
+
+
+def _ngram_hit(i: int, hits: list[tuple[str, int]], cos: np.ndarray, rows_with: dict[str, list[int]],
+               content: ContentIndex, opts: DecontamOptions) -> tuple[str, int] | None:
+    """The first shared n-gram that is content, not template, with an eval problem the row resembles."""
+    for gram, e in hits:
+        if cos[i, e] < opts.ngram_min_similarity or not _numbers_agree(content.pair(content.n_refs + i, e, 0.0), opts):
+            continue
+        unlike = sum(1 for q in rows_with[gram] if q != i and cos[q, e] < opts.ngram_min_similarity)
+        if unlike < opts.template_rows:
+            return gram, e
+    return None
+
+
+def _is_paraphrase(s: PairScore, opts: DecontamOptions) -> bool:
+    if s.cosine >= opts.similarity:
+        return True
+    if not _numbers_agree(s, opts):
+        return False
+    if s.cosine >= opts.similarity_with_all_numbers and s.numbers == 1.0 and s.digits >= opts.specific_digits:
+        return True
+    return s.cosine >= opts.similarity_with_numbers or (
+        s.cosine >= opts.similarity_with_evidence and (s.rare or 0.0) >= opts.rare_min)
+
+
+def _verdict(i: int, hits: list[tuple[str, int]], cos: np.ndarray, rows_with: dict[str, list[int]],
+             content: ContentIndex, opts: DecontamOptions) -> tuple[str, int, dict[str, Any]] | None:
+    """(reason, eval problem, evidence) for row `i`, or None when it is clean."""
+    if (hit := _ngram_hit(i, hits, cos, rows_with, content, opts)) is not None:
+        gram, e = hit
+        return "ngram_overlap", e, {"ngram": gram, **content.pair(content.n_refs + i, e, float(cos[i, e])).as_dict()}
+    for e in np.argsort(-cos[i])[:3]:  # the closest few: numbers and rare words may decide among them
+        score = content.pair(content.n_refs + i, int(e), float(cos[i, e]))
+        if _is_paraphrase(score, opts):
+            return "paraphrase", int(e), score.as_dict()
+    return None
 
 
 def decontaminate_rows(rows: list[dict[str, Any]], opts: DecontamOptions) -> StepOutcome:
     """Drop rows that overlap or resemble an evaluation problem (reasons in the module docstring)."""
-    index = EvalIndex(opts.against, opts)
-    toks = [tokens(problem_text(r)) for r in rows]
-    sigs, empty = index.sign(toks)
-    sims = index.similarities(sigs)  # (N, E)
-    sims[empty] = 0.0
-    kept, removed = [], []
+    evals = load_eval_problems(opts.against, after=opts.after)
+    index = EvalIndex(evals, opts)
+    texts = [problem_text(r) for r in rows]
+    content = ContentIndex(evals.texts, texts)
+    cos = content.cosines()  # (N, E)
+    hits = [index.shared(tokens(t)) for t in texts]
+    rows_with: dict[str, list[int]] = defaultdict(list)
+    for i, row_hits in enumerate(hits):
+        for g in dict.fromkeys(g for g, _ in row_hits):
+            rows_with[g].append(i)
+    kept, removed, window = [], [], []
     per_benchmark: dict[str, int] = defaultdict(int)
     for i, row in enumerate(rows):
-        best = int(sims[i].argmax()) if sims.shape[1] else -1
-        hit = index.ngram_hit(toks[i])
-        if hit is not None:
-            e, gram = hit
-            detail = {"ngram": gram, "similarity": round(float(sims[i, e]), 4)}
-            reason = "ngram_overlap"
-        elif best >= 0 and sims[i, best] >= opts.minhash_threshold:
-            e, reason, detail = best, "minhash_similar", {"similarity": round(float(sims[i, best]), 4)}
-        else:
+        verdict = _verdict(i, hits[i], cos, rows_with, content, opts) if evals.names else None
+        if verdict is None:
             kept.append(row)
             continue
-        bench, eval_uid = index.names[e]
+        reason, e, detail = verdict
+        bench, eval_uid = evals.names[e]
         per_benchmark[bench] += 1
-        removed.append(Removal(row_uid(row, i), reason, {"benchmark": bench, "eval_uid": eval_uid, **detail}))
-    stats = {"eval_problems": len(index.names), "ignored_common_ngrams": len(index.common),
-             "ignored_common_shingles": len(index.common_shingles),
-             "per_benchmark": dict(per_benchmark)}
+        removal = Removal(row_uid(row, i), reason, {"benchmark": bench, "eval_uid": eval_uid, **detail})
+        if opts.after is not None:  # a date window reports what it finds and removes nothing
+            window.append(removal.as_dict())
+            kept.append(row)
+        else:
+            removed.append(removal)
+    stats: dict[str, Any] = {"eval_problems": len(evals.names), "ignored_common_ngrams": len(index.common),
+                             "per_benchmark": dict(per_benchmark)}
+    if opts.after is not None:
+        stats |= {"after": opts.after, "window_matches": window, "eval_outside_window": evals.outside_window}
     return StepOutcome(kept, removed, stats)

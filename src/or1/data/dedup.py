@@ -3,9 +3,15 @@
 Two passes, both keep the first row of a group in file order:
 1. exact: rows whose problem has the same word tokens (case, spacing, punctuation and answer-format
    boilerplate ignored) -> reason exact_duplicate;
-2. near: each remaining row queries an LSH index of the rows kept so far; if the best candidate's
-   estimated Jaccard similarity of word n-gram sets is >= threshold -> reason near_duplicate, else the
-   row joins the index. One query and at most one insert per row: near-linear in the number of rows.
+2. near: each remaining row queries an LSH index of the rows kept so far; the most similar candidate
+   whose estimated Jaccard similarity of word n-gram sets is >= threshold, which states the same
+   numbers (`text.numbers`, as a multiset) and whose gold answer is not a different one makes it a
+   near_duplicate, else the row joins the index. Problems that differ only in a number ("3x + 7 = 25"
+   and "3x + 7 = 31") or in a word that changes the answer ("largest" and "smallest prime factor of
+   2024") are different problems.
+   One query and at most one insert per row: near-linear in the number of rows.
+Both passes read `text.problem_text`: instruction sentences around a problem ("Solve the following
+problem.", "Problem 3:") are not part of it, so a copy with such a prefix is a copy.
 
 Clusters in the report are the kept row with every row removed as its copy, directly or through a chain.
 """
@@ -17,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from or1.data.rows import Removal, StepOutcome, row_uid
-from or1.data.text import minhashes, problem_text, shingles, tokens
+from or1.data.text import minhashes, numbers, problem_text, shingles, tokens
 
 __all__ = ["DedupOptions", "dedup_rows"]
 
@@ -35,7 +41,7 @@ class DedupOptions:
         max_clusters: clusters listed in the report (largest first); all are counted.
     """
 
-    threshold: float = 0.8
+    threshold: float = 0.7
     ngram: int = 3
     num_perm: int = 128
     seed: int = 1
@@ -48,14 +54,14 @@ class DedupOptions:
             raise ValueError(f"dedup.ngram={self.ngram} must be >= 1 and dedup.num_perm={self.num_perm} >= 16")
 
 
-def _exact_pass(rows: list[dict[str, Any]], uids: list[str]
+def _exact_pass(rows: list[dict[str, Any]], uids: list[str], texts: list[str]
                 ) -> tuple[list[int], dict[int, Removal], dict[int, int], list[list[str]]]:
     """Positions of first occurrences, removals of later ones, {removed: kept position}, tokens per row."""
     first: dict[tuple[str, str], int] = {}
     survivors: list[int] = []
     removed: dict[int, Removal] = {}
     parent: dict[int, int] = {}
-    toks = [tokens(problem_text(r)) for r in rows]
+    toks = [tokens(t) for t in texts]
     for i, row in enumerate(rows):
         key = (str(row.get("ability")), " ".join(toks[i]))
         j = first.setdefault(key, i)
@@ -71,8 +77,14 @@ def _exact_pass(rows: list[dict[str, Any]], uids: list[str]
     return survivors, removed, parent, toks
 
 
-def _near_pass(survivors: list[int], toks: list[list[str]], uids: list[str], opts: DedupOptions,
-               ) -> tuple[list[int], dict[int, Removal], dict[int, int]]:
+def _answer(row: dict[str, Any]) -> str | None:
+    """The gold answer as dedup compares it (spacing ignored); None for code rows and missing answers."""
+    gt = (row.get("reward_model") or {}).get("ground_truth")
+    return "".join(gt.split()) if row.get("ability") == "math" and isinstance(gt, str) and gt.strip() else None
+
+
+def _near_pass(survivors: list[int], toks: list[list[str]], texts: list[str], answers: list[str | None],
+               uids: list[str], opts: DedupOptions) -> tuple[list[int], dict[int, Removal], dict[int, int]]:
     """Greedy LSH pass over the exact-pass survivors (see the module docstring)."""
     from datasketch import MinHashLSH
 
@@ -82,13 +94,16 @@ def _near_pass(survivors: list[int], toks: list[list[str]], uids: list[str], opt
     kept: list[int] = []
     removed: dict[int, Removal] = {}
     parent: dict[int, int] = {}
+    nums: dict[int, Any] = {}
     for i, m in zip(survivors, sigs, strict=True):
         best, best_sim = -1, -1.0
+        mine = nums.setdefault(i, numbers(texts[i]))
         for j in lsh.query(m):
             sim = float(m.jaccard(index[j]))
-            if sim > best_sim or (sim == best_sim and j < best):
+            same = nums[j] == mine and (answers[i] is None or answers[j] is None or answers[i] == answers[j])
+            if sim >= opts.threshold and same and (sim > best_sim or (sim == best_sim and j < best)):
                 best, best_sim = j, sim
-        if best >= 0 and best_sim >= opts.threshold:
+        if best >= 0:
             parent[i] = best
             removed[i] = Removal(uids[i], "near_duplicate", {"duplicate_of": uids[best],
                                                              "similarity": round(best_sim, 4)})
@@ -119,8 +134,9 @@ def _clusters(parent: dict[int, int], uids: list[str], reasons: dict[int, str], 
 def dedup_rows(rows: list[dict[str, Any]], opts: DedupOptions) -> StepOutcome:
     """Remove exact and near duplicates, keeping the first row of each group in input order."""
     uids = [row_uid(r, i) for i, r in enumerate(rows)]
-    survivors, exact_removed, parent, toks = _exact_pass(rows, uids)
-    kept, near_removed, near_parent = _near_pass(survivors, toks, uids, opts)
+    texts = [problem_text(r) for r in rows]
+    survivors, exact_removed, parent, toks = _exact_pass(rows, uids, texts)
+    kept, near_removed, near_parent = _near_pass(survivors, toks, texts, [_answer(r) for r in rows], uids, opts)
     parent.update(near_parent)
     removed = {**exact_removed, **near_removed}
     clusters, n_clusters = _clusters(parent, uids, {i: r.reason for i, r in removed.items()}, opts.max_clusters)

@@ -9,7 +9,10 @@ __all__ = ["funnel_markdown", "funnel_png"]
 
 
 def _reasons(report: dict[str, Any]) -> str:
-    return ", ".join(f"{k} {v}" for k, v in sorted(report["reasons"].items(), key=lambda kv: -kv[1])) or "-"
+    text = ", ".join(f"{k} {v}" for k, v in sorted(report["reasons"].items(), key=lambda kv: -kv[1])) or "-"
+    # Rows a step looked at twice but kept (clean's inline figures) are counted too.
+    flagged = (report.get("stats") or {}).get("flagged") or {}
+    return text + "".join(f"; seen {k} {v}" for k, v in sorted(flagged.items()) if v)
 
 
 def funnel_markdown(reports: list[dict[str, Any]]) -> str:
