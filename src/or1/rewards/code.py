@@ -78,6 +78,8 @@ class CodeVerifier:
         workers: concurrent sandbox runs (default: CPU count). Each is one process doing one program.
         time_limit_s: wall-clock limit per test.
         memory_mb: address-space limit per process.
+        run_memory_mb: memory limit of a whole run (all its processes, memfds and tmpfs), where the
+            machine offers cgroups (`sandbox.memory_bound` says; docs/sandbox.md).
         all_tests: run every test even after a failure (for evaluation detail); default stops at the
             first failure, which gives the same reward faster.
 
@@ -91,8 +93,9 @@ class CodeVerifier:
         time_limit_s: float = 6.0,
         memory_mb: int = 1024,
         all_tests: bool = False,
+        run_memory_mb: int = 2048,
     ) -> None:
-        self.limits = SandboxLimits(time_limit_s=time_limit_s, memory_mb=memory_mb)
+        self.limits = SandboxLimits(time_limit_s=time_limit_s, memory_mb=memory_mb, run_memory_mb=run_memory_mb)
         self.all_tests = all_tests
         self.sandbox = Sandbox()
         self.workers = workers or os.cpu_count() or 1
@@ -105,8 +108,9 @@ class CodeVerifier:
         self.close()
 
     def close(self) -> None:
-        """Wait for running sandboxes (each ends within its limits) and stop the threads."""
+        """Wait for running sandboxes (each ends within its limits), stop the threads and the launcher."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self.sandbox.close()
 
     def score_batch(
         self,
@@ -172,10 +176,14 @@ class CodeVerifier:
             return self.all_tests or status == "ok"
 
         report = self.sandbox.run(program, suite.inputs, suite.fn_name, limits, judge)
-        passed = len(report.frames) - len(verdicts)
+        passed = report.tests_reported - len(verdicts)
         detail: dict[str, Any] = {"tests_passed": passed, "tests_total": len(suite.inputs)}
-        if report.ended not in ("done", "stopped"):
-            verdicts.append((len(report.frames), _exit_status(report), report.error))
+        if report.oom_killed:
+            # Over the run's memory limit, whatever the frames said: the kernel may have killed only one of
+            # its processes (cgroup v1 has no group kill), and the rest may still have printed an answer.
+            verdicts.insert(0, (report.tests_reported, "memory", "killed at the run's memory limit"))
+        elif report.ended not in ("done", "stopped"):
+            verdicts.append((report.tests_reported, _exit_status(report), report.error))
         if verdicts:
             failed, status, error = verdicts[0]
             detail.update(failed_test=failed, error=error[-500:])
@@ -186,7 +194,7 @@ class CodeVerifier:
 def _matches(suite: TestSuite, frame: Frame) -> bool:
     want = suite.expected[frame.index]
     if suite.fn_name is None:
-        return stdout_matches(frame.payload.decode("utf-8", "replace"), want)
+        return stdout_matches(frame.payload, want)  # as bytes: a padded output is never copied
     return call_matches(frame.payload, want)
 
 

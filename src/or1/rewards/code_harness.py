@@ -283,9 +283,11 @@ def _setup_init(fds: list[int], settings: dict) -> dict:
     os.setpgid(0, 0)
     jail.die_with_parent(0)
     job = _read_job(settings)
+    jail.join_cgroups(job["cgroup_procs"])  # first: everything the run allocates from here on counts
     jail.unshare_run()
     jail.mount_private_tmp(job["root"], job["tmp_mb"], job["uid"])
     jail.enter_root(job["root"])
+    jail.cap_sysv_ipc(job["tmp_mb"])
     return job
 
 

@@ -160,6 +160,32 @@ def enter_root(root: str) -> None:
     os.chdir("/tmp")
 
 
+def join_cgroups(procs_files: list[str]) -> None:
+    """Move this process into the run's cgroup(s), before it forks the worker (which inherits them).
+
+    Writing "0" names the writer. Any failure raises: a run never goes on with less than the host promised.
+    """
+    for path in procs_files:
+        fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+        try:
+            os.write(fd, b"0")
+        finally:
+            os.close(fd)
+
+
+def cap_sysv_ipc(shm_mb: int) -> None:
+    """Cap this run's IPC namespace: SysV shared memory to `shm_mb` in all, no SysV message queues.
+
+    A new IPC namespace allows terabytes of shared memory by default, and a segment outlives its mapping
+    (`shmdt`), so without this a process could hold far more than RLIMIT_AS where no cgroup counts it.
+    Run as root in the run's IPC namespace, with its /proc mounted.
+    """
+    page = os.sysconf("SC_PAGE_SIZE")
+    for name, value in (("shmmax", shm_mb << 20), ("shmall", (shm_mb << 20) // page), ("msgmni", 0)):
+        with open(f"/proc/sys/kernel/{name}", "w") as f:
+            f.write(str(value))
+
+
 def apply_limits(cpu_s: int, memory_mb: int, nproc: int, fsize_mb: int, nofile: int) -> None:
     """Soft = hard rlimits, so the program cannot raise them again."""
     limits = {

@@ -2,9 +2,10 @@
 
 Each run is a fresh process tree forked by the sandbox launcher (code_launcher.py, started once per
 `Sandbox`; see code_harness.py and code_jail.py for what happens inside). This module gives each run a uid
-of its own, ships its job in a memfd, enforces the wall-clock limits, reads its result frames, and always
-ends it: closing the run's lifeline makes its init kill the run's process group and exit, and the
-host waits until the result pipe reaches end of file. Thread-safe: concurrent runs come from threads.
+of its own and, where the machine allows, a cgroup bounding its total memory (sandbox_cgroup.py), ships
+its job in a memfd, enforces the wall-clock limits, reads its result frames, and always ends it: closing
+the run's lifeline makes its init kill the run's process group and exit, and the host waits until the
+result pipe reaches end of file. Thread-safe: concurrent runs come from threads.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import fcntl
 import itertools
 import marshal
 import os
-import select
 import site
 import stat
 import sys
@@ -26,13 +26,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from or1.rewards.sandbox_cgroup import PREFIX, CgroupParent, RunCgroup, find_parent, sweep
+from or1.rewards.sandbox_frames import Frame, FrameReader
 from or1.rewards.sandbox_launcher import Launcher, LauncherError
 
 __all__ = ["Frame", "RunReport", "Sandbox", "SandboxLimits"]
 
 UID_BASE = 2_000_000_000  # far above login users and the usual subuid ranges; see docs/sandbox.md
 UID_COUNT = 256
-_HEADER_MAX = 256
 # What every program may use without importing it, as LiveCodeBench's harness gives (`from X import *`,
 # later modules winning, then the modules themselves). Not `from sys/io/json import *`: `stdin` bound
 # before the harness swaps stdin per test would read the wrong input.
@@ -55,6 +56,7 @@ PRELUDE_STAR = (
 PRELUDE_MODULES = (*PRELUDE_STAR, "sys", "io", "json")
 _uid_cursor = itertools.count()
 _uid_cursor_lock = threading.Lock()
+_run_ids = itertools.count()  # next() is atomic: no lock needed
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,8 @@ class SandboxLimits:
     Attributes:
         time_limit_s: wall-clock limit per test (the first test also pays for the program's top level).
         memory_mb: address-space limit per process (RLIMIT_AS).
+        run_memory_mb: memory of the whole run, all its processes, memfds, tmpfs and SysV shared memory
+            included (a cgroup's memory limit, where the machine offers cgroups; docs/sandbox.md).
         nproc: processes + threads of the sandbox uid (RLIMIT_NPROC); bounds a fork bomb.
         output_mb: largest file the program may write, its stdout per test included (RLIMIT_FSIZE).
         nofile: open file descriptors per process (RLIMIT_NOFILE).
@@ -74,6 +78,7 @@ class SandboxLimits:
 
     time_limit_s: float = 6.0
     memory_mb: int = 1024
+    run_memory_mb: int = 2048
     nproc: int = 8
     output_mb: int = 16
     nofile: int = 64
@@ -82,27 +87,23 @@ class SandboxLimits:
     recursion_limit: int = 10_000
 
 
-@dataclass(frozen=True)
-class Frame:
-    """One test's report from inside the sandbox: status there, time, and its output bytes."""
-
-    index: int
-    status: str
-    seconds: float
-    payload: bytes
-    error: str = ""
-
-
 @dataclass
 class RunReport:
     """How a run ended: "done" (all frames read), "stopped" (caller stopped early), "timeout",
-    "exited" (the process ended before reporting every test), or "error" (protocol/harness failure)."""
+    "exited" (the process ended before reporting every test), or "error" (protocol/harness failure).
+
+    `tests_reported` counts the test frames read. `frames` keeps them only for a run without an `on_frame`
+    callback: with one, each frame is handed over and dropped, so host memory holds one test's output at a
+    time. `oom_killed`: the kernel killed a process of the run at the run's cgroup memory limit.
+    """
 
     ended: str
     frames: list[Frame] = field(default_factory=list)
+    tests_reported: int = 0
     exit_code: int | None = None
     seconds: float = 0.0
     error: str = ""
+    oom_killed: bool = False
 
 
 class Sandbox:
@@ -113,12 +114,14 @@ class Sandbox:
 
     Args:
         base_dir: where the jail mount point and uid lock files live (default: `<tmp>/or1-sandbox-<euid>`).
+        cgroups: give each run a cgroup bounding its total memory and tasks where the machine allows it
+            (`memory_bound` says whether it does); False keeps the rlimits as the only bound.
 
     Raises:
         PermissionError: not root (namespaces and the uid switch need it), or the base dir is not ours.
     """
 
-    def __init__(self, base_dir: str | None = None) -> None:
+    def __init__(self, base_dir: str | None = None, cgroups: bool = True) -> None:
         if os.geteuid() != 0:
             raise PermissionError("the code sandbox needs root: namespaces, chroot and a uid switch")
         base = Path(base_dir or Path(tempfile.gettempdir()) / f"or1-sandbox-{os.geteuid()}")
@@ -139,11 +142,22 @@ class Sandbox:
             "prelude_modules": list(PRELUDE_MODULES),
         }
         self.launcher = Launcher(settings)
-        self._finalizer = weakref.finalize(self, self.launcher.close)
+        self.cgroup_parent: CgroupParent | None = find_parent() if cgroups else None
+        if self.cgroup_parent is not None:
+            sweep(self.cgroup_parent)
+        self._stale: list[RunCgroup] = []  # run cgroups whose removal must be retried
+        self._stale_lock = threading.Lock()
+        self._finalizer = weakref.finalize(self, _shutdown, self.launcher, self._stale, self._stale_lock)
+
+    @property
+    def memory_bound(self) -> str:
+        """Which bound on a run's total memory is in force: a cgroup, or the per-process rlimits only."""
+        parent = self.cgroup_parent
+        return parent.describe() if parent else "rlimits only (no writable memory cgroup here)"
 
     def close(self) -> None:
-        """Stop the launcher (a later run starts a new one)."""
-        self.launcher.close()
+        """Stop the launcher (a later run starts a new one) and remove leftover run cgroups."""
+        _shutdown(self.launcher, self._stale, self._stale_lock)
 
     @contextmanager
     def _uid(self) -> Iterator[int]:
@@ -188,9 +202,30 @@ class Sandbox:
         """
         start = time.perf_counter()
         with self._uid() as uid:
-            report = self._run(_job(uid, program, inputs, fn_name, limits), len(inputs), limits, on_frame)
+            try:
+                group = self._cgroup(uid, limits)
+            except OSError as exc:  # never run with less isolation than `memory_bound` promises
+                return RunReport(ended="error", error=f"sandbox cgroup: {exc}")
+            job = _job(uid, program, inputs, fn_name, limits, group.procs if group else [])
+            report = self._run(job, len(inputs), limits, on_frame)
+            if group is not None:
+                report.oom_killed = group.oom_killed()
+                # The run's tasks finish exiting in the kernel a few ms after its result pipe closed; rather
+                # than wait for that here, a cgroup still busy is removed after a later run or at close().
+                if not group.remove(timeout_s=0.0):
+                    with self._stale_lock:
+                        self._stale.append(group)
+        _remove_stale(self._stale, self._stale_lock, timeout_s=0.0)
         report.seconds = time.perf_counter() - start
         return report
+
+    def _cgroup(self, uid: int, limits: SandboxLimits) -> RunCgroup | None:
+        """A fresh cgroup for one run (None without cgroups). Raises OSError if it cannot be made."""
+        if self.cgroup_parent is None:
+            return None
+        name = f"{PREFIX}-{uid}-{os.getpid()}-{next(_run_ids)}"
+        # The run's init counts as one task beside the worker's `nproc` processes and threads.
+        return RunCgroup.create(self.cgroup_parent, name, limits.run_memory_mb << 20, limits.nproc + 1)
 
     def _run(
         self, job: bytes, n_tests: int, limits: SandboxLimits, on_frame: Callable[[Frame], bool] | None
@@ -210,7 +245,7 @@ class Sandbox:
         finally:
             for fd in (job_fd, result_w, life_r):
                 os.close(fd)
-        reader = _FrameReader(result_r, (limits.output_mb << 20) + (1 << 16))
+        reader = FrameReader(result_r, (limits.output_mb << 20) + (1 << 16))
         try:
             return _read_frames(reader, n_tests, limits, on_frame)
         finally:
@@ -222,8 +257,22 @@ class Sandbox:
             os.close(result_r)
 
 
-def _job(uid: int, program: str, inputs: list[bytes], fn_name: str | None, limits: SandboxLimits) -> bytes:
-    """The marshal bytes of one run's job (the launcher adds its fixed settings inside)."""
+def _remove_stale(stale: list[RunCgroup], lock: threading.Lock, timeout_s: float) -> None:
+    with lock:
+        stale[:] = [g for g in stale if not g.remove(timeout_s)]
+
+
+def _shutdown(launcher: Launcher, stale: list[RunCgroup], lock: threading.Lock) -> None:
+    """Stop the launcher and remove the run cgroups still left (from `close` or at garbage collection)."""
+    launcher.close()
+    _remove_stale(stale, lock, timeout_s=2.0)
+
+
+def _job(
+    uid: int, program: str, inputs: list[bytes], fn_name: str | None, limits: SandboxLimits, cgroup: list[str]
+) -> bytes:
+    """The marshal bytes of one run's job (the launcher adds its fixed settings inside); `cgroup` lists the
+    `cgroup.procs` files the run's init moves itself into."""
     # CPU backstop only: the host's wall-clock limit normally fires first.
     cpu_s = int(limits.time_limit_s * max(1, len(inputs))) + 2
     return marshal.dumps(
@@ -239,18 +288,19 @@ def _job(uid: int, program: str, inputs: list[bytes], fn_name: str | None, limit
             "nofile": limits.nofile,
             "tmp_mb": limits.tmp_mb,
             "recursion_limit": limits.recursion_limit,
+            "cgroup_procs": cgroup,
         }
     )
 
 
 def _read_frames(
-    reader: _FrameReader, n_tests: int, limits: SandboxLimits, on_frame: Callable[[Frame], bool] | None
+    reader: FrameReader, n_tests: int, limits: SandboxLimits, on_frame: Callable[[Frame], bool] | None
 ) -> RunReport:
     """Read frames until every test reported, the caller stops, a deadline passes, or the run ends."""
     report = RunReport(ended="done")
     deadline = time.monotonic() + limits.startup_s
     ready = False
-    while len(report.frames) < n_tests:
+    while report.tests_reported < n_tests:
         try:
             frame = reader.next(deadline)
         except TimeoutError:
@@ -270,58 +320,14 @@ def _read_frames(
         if frame.index == -1 and not ready:
             ready = True
             continue
-        if frame.index != len(report.frames) or not ready:
+        if frame.index != report.tests_reported or not ready:
             report.ended, report.error = "error", f"frame {frame.index} out of order"
             return report
-        report.frames.append(frame)
-        if on_frame is not None and not on_frame(frame):
+        report.tests_reported += 1
+        if on_frame is None:
+            report.frames.append(frame)
+        elif not on_frame(frame):
             report.ended = "stopped"
             return report
+        frame = None  # dropped before the next one is read: one test's output in memory at a time
     return report
-
-
-class _FrameReader:
-    """Incremental parser of frames (`INDEX STATUS SECONDS N M\\n` + N + M bytes) with deadlines."""
-
-    def __init__(self, fd: int, max_payload: int) -> None:
-        self.fd, self.max_payload, self.buf = fd, max_payload, bytearray()
-
-    def _fill(self, deadline: float) -> bool:
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([self.fd], [], [], left)[0]:
-            raise TimeoutError
-        chunk = os.read(self.fd, 1 << 20)
-        self.buf += chunk
-        return bool(chunk)
-
-    def drain(self, deadline: float) -> None:
-        """Discard everything until end-of-file (or the deadline)."""
-        self.buf.clear()
-        try:
-            while self._fill(deadline):
-                self.buf.clear()
-        except TimeoutError:
-            pass
-
-    def next(self, deadline: float) -> Frame | None:
-        """The next frame; None at end-of-file. Raises TimeoutError, or ValueError on a malformed frame."""
-        while (nl := self.buf.find(b"\n")) < 0:
-            if len(self.buf) > _HEADER_MAX:
-                raise ValueError("frame header too long")
-            if not self._fill(deadline):
-                return None
-        try:
-            index_s, status_b, seconds_s, n_s, m_s = bytes(self.buf[:nl]).split(b" ")
-            index, seconds, n, m = int(index_s), float(seconds_s), int(n_s), int(m_s)
-            status = status_b.decode("ascii")
-        except ValueError as exc:
-            raise ValueError(f"bad frame header: {exc}") from None
-        if not (0 <= n <= self.max_payload and 0 <= m <= 1 << 16):
-            raise ValueError(f"frame of {n}+{m} bytes")
-        while len(self.buf) < nl + 1 + n + m:
-            if not self._fill(deadline):
-                return None
-        payload = bytes(self.buf[nl + 1 : nl + 1 + n])
-        error = self.buf[nl + 1 + n : nl + 1 + n + m].decode("utf-8", "replace")
-        del self.buf[: nl + 1 + n + m]
-        return Frame(index, status, seconds, payload, error)
