@@ -144,10 +144,10 @@ def _add_filters(subs: argparse._SubParsersAction) -> None:
 
     p = _sub(subs, "decontaminate", "remove rows close to evaluation sets (13-gram overlap + paraphrase similarity)",
              "Remove rows sharing a content word n-gram with, or paraphrasing (TF-IDF word/char similarity, same "
-             "numbers, same rare words), any problem of the --against files (schema parquet or LiveCodeBench JSONL).")
+             "numbers, same rare words), any problem of the --against files (schema parquet).")
     _io(p)
     p.add_argument("--against", nargs="+", required=True,
-                   help="evaluation files (e.g. aime24.parquet, LiveCodeBench test.jsonl)")
+                   help="evaluation parquet files (e.g. aime24.parquet)")
     p.add_argument("--ngram", type=int, help="words per n-gram of the overlap test")
     p.add_argument("--threshold", dest="similarity", type=float, help="TF-IDF cosine that alone makes a paraphrase")
     p.add_argument("--similarity-with-evidence", dest="similarity_with_evidence", type=float,

@@ -46,7 +46,7 @@ class DecontamOptions:
     """Decontamination settings.
 
     Attributes:
-        against: evaluation files: schema parquet (aime24.parquet) or LiveCodeBench release JSONL.
+        against: evaluation files in the schema (parquet), e.g. aime24.parquet aime25.parquet.
         ngram: words per n-gram for the overlap test (13 is the common choice).
         ngram_min_similarity: TF-IDF cosine a row needs with the eval problem for a shared n-gram to count.
         similarity: TF-IDF cosine at or above which a row is a paraphrase on its own.

@@ -1,4 +1,4 @@
-"""Evaluation problems to decontaminate against: schema parquet files or LiveCodeBench release JSONL.
+"""Evaluation problems to decontaminate against: schema parquet files.
 
 Each problem is kept as its benchmark name (the file's stem), its uid, its problem text (as dedup and
 decontamination read it, `text.problem_text`) and its date (`extra_info.contest_date`, when given).
@@ -6,7 +6,6 @@ decontamination read it, `text.problem_text`) and its date (`extra_info.contest_
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,39 +26,18 @@ class EvalProblems:
     outside_window: int = 0
 
 
-def _jsonl_rows(path: Path) -> list[dict]:
-    """Schema rows of a raw JSONL file in one of the code layouts (LiveCodeBench, TACO, LeetCode)."""
-    from or1.data.ingest_checks import Reject
-    from or1.data.ingest_code import code_row
-
-    rows = []
-    for k, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
-        if not line.strip():
-            continue
-        try:
-            rows.append(code_row(json.loads(line)))
-        except (json.JSONDecodeError, Reject) as e:
-            detail = getattr(e, "detail", None) or str(e)
-            raise DataError(f"{path}: row {k}: not a usable eval problem ({getattr(e, 'reason', 'bad JSON')}: "
-                            f"{detail})") from None
-    return rows
-
-
 def load_eval_problems(files: tuple[str, ...], after: str | None = None) -> EvalProblems:
     """Read every eval file; with `after`, keep only problems dated on or after it (undated ones are kept).
 
     Raises:
-        DataError: a file is missing or unreadable, or a JSONL row is not a problem (file and row named).
+        DataError: a file is not parquet, is missing or unreadable, or lacks a required column.
     """
     out = EvalProblems()
     for f in files:
         path = Path(f)
-        if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
-            if not path.is_file():
-                raise DataError(f"{path}: no such data file")
-            rows = _jsonl_rows(path)
-        else:
-            rows, _ = read_table_rows(path)
+        if path.suffix.lower() != ".parquet":
+            raise DataError(f"{path}: an eval file must be schema parquet (convert other layouts with or1 data ingest)")
+        rows, _ = read_table_rows(path)
         for i, r in enumerate(rows):
             info = r.get("extra_info") if isinstance(r.get("extra_info"), dict) else {}
             date = str(info["contest_date"])[:10] if info.get("contest_date") else None
