@@ -50,8 +50,8 @@ def test_malformed_rows_are_reported_and_the_run_goes_on(tmp_path: Path) -> None
     code, records = _run(tmp_path, lines)
     assert code == 1
     assert [r["status"] for r in records] == ["ok", "error", "error", "error", "error", "ok"]
-    assert records[1]["message"].startswith("row 2:")
-    assert records[4]["message"].startswith("row 5:")
+    assert records[1]["message"].startswith("line 2:")
+    assert records[4]["message"].startswith("line 5:")
 
 
 def test_missing_file_is_exit_1() -> None:

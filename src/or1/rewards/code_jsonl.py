@@ -1,13 +1,19 @@
-"""`or1 verify code FILE.jsonl`: score rows of programs or responses, one JSON result line per row."""
+"""`or1 verify code FILE.jsonl`: score rows of programs or responses, one JSON result line per input line.
+
+A line that is blank, not UTF-8, not JSON or a malformed row gets an error line naming its line
+(jsonl_rows.py); the run goes on. A summary line with counts by status, and which bound on a run's total
+memory is in force (docs/sandbox.md), goes to stderr.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from itertools import islice
 from typing import Any, TextIO
 
 from or1.rewards.code import CodeVerifier
+from or1.rewards.jsonl_rows import Row, StatusTally, read_rows
 from or1.rewards.types import RewardResult
 
 __all__ = ["verify_jsonl"]
@@ -15,24 +21,13 @@ __all__ = ["verify_jsonl"]
 _BATCH = 64
 
 
-def _rows(stream: TextIO) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
-    """(line number, row or None, error) for every non-blank line."""
-    for number, line in enumerate(stream, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except ValueError as exc:
-            yield number, None, f"line {number}: not JSON ({exc})"
-            continue
-        if (
-            not isinstance(row, dict)
-            or "ground_truth" not in row
-            or not ("program" in row or "response" in row)
-        ):
-            yield number, None, f"line {number}: needs 'ground_truth' and 'program' or 'response'"
-            continue
-        yield number, row, ""
+def _row_error(row: Row) -> str:
+    """Why a row cannot be scored ("" if it can)."""
+    if row.data is None:
+        return row.error
+    if "ground_truth" not in row.data or not ("program" in row.data or "response" in row.data):
+        return f"line {row.line}: needs 'ground_truth' and 'program' or 'response'"
+    return ""
 
 
 def _line(res: RewardResult) -> dict[str, Any]:
@@ -64,51 +59,50 @@ def _score_rows(verifier: CodeVerifier, rows: list[dict[str, Any]]) -> list[dict
     return [_line(res) for res in results]
 
 
+def _records(verifier: CodeVerifier, batch: list[Row]) -> list[dict[str, Any]]:
+    """The output lines of a batch of rows, in order: results, and errors where a row is malformed."""
+    errors = [_row_error(row) for row in batch]
+    good = [row.data for row, error in zip(batch, errors, strict=True) if not error]
+    results = iter(_score_rows(verifier, good))  # type: ignore[arg-type]
+    return [{"passed": False, "status": "error", "error": e} if e else next(results) for e in errors]
+
+
 def verify_jsonl(
-    path: str, workers: int | None = None, time_limit_s: float = 6.0, out: TextIO = sys.stdout
+    path: str,
+    workers: int | None = None,
+    time_limit_s: float = 6.0,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
 ) -> int:
-    """Score every row of a JSONL file and print one JSON line per row, in order.
+    """Score every line of a JSONL file and print one JSON line per input line, in order.
 
     Rows: {"program" or "response", "ground_truth" (dict or JSON text), "time_limit_s"?}. Output lines:
     {"passed", "status", "tests_passed", "tests_total", "seconds"}; a malformed row prints
-    {"passed": false, "status": "error", "error": ...}.
+    {"passed": false, "status": "error", "error": "line N: ..."}.
 
     Args:
         path: the JSONL file, or "-" for standard input.
         workers: concurrent sandboxes (default: CPU count).
         time_limit_s: wall-clock limit per test, unless a row sets its own.
         out: where result lines go.
+        err: where the summary line goes.
 
     Returns:
         Exit code: 0 if every row was scored (passed or not), 1 if some row was malformed.
+
+    Raises:
+        OSError: the file cannot be opened or read.
     """
-    stream = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
-    bad = 0
-    try:
-        with CodeVerifier(workers=workers, time_limit_s=time_limit_s) as verifier:
-            pending: list[tuple[int, dict[str, Any] | None, str]] = []
-            for item in _rows(stream):
-                pending.append(item)
-                if len(pending) >= _BATCH:
-                    bad += _flush(verifier, pending, out)
-            bad += _flush(verifier, pending, out)
-    finally:
-        if stream is not sys.stdin:
-            stream.close()
-    return 1 if bad else 0
-
-
-def _flush(verifier: CodeVerifier, pending: list[tuple[int, dict[str, Any] | None, str]], out: TextIO) -> int:
-    """Score and print the pending rows in order; return how many were malformed."""
-    good = [row for _, row, _ in pending if row is not None]
-    results = iter(_score_rows(verifier, good))  # type: ignore[arg-type]
-    bad = 0
-    for _, row, error in pending:
-        if row is None:
-            bad += 1
-            out.write(json.dumps({"passed": False, "status": "error", "error": error}) + "\n")
-        else:
-            out.write(json.dumps(next(results)) + "\n")
-    out.flush()
-    pending.clear()
-    return bad
+    tally = StatusTally()
+    with CodeVerifier(workers=workers, time_limit_s=time_limit_s) as verifier:
+        rows = read_rows(path)
+        try:
+            while batch := list(islice(rows, _BATCH)):
+                for record in _records(verifier, batch):
+                    tally.add(record["status"], record["passed"])
+                    out.write(json.dumps(record) + "\n")
+                out.flush()
+        finally:
+            bound = verifier.sandbox.memory_bound
+            err.write(f"{tally.summary('or1 verify code', 'passed')} (run memory: {bound})\n")
+    return 1 if tally.counts["error"] else 0
