@@ -153,7 +153,7 @@ class RewardConfig:
     math_timeout_s: float = 5.0
     code_time_limit_s: float = 6.0
     pool_start_timeout_s: float = 120.0  # seconds without any worker able to start before the run fails
-    task_retries: int = 2  # re-runs of a task whose worker died under it (a timeout is never re-run)
+    task_retries: int = 5  # re-runs of a task whose worker died under it (a timeout is never re-run)
     restart_backoff_s: float = 0.1  # seconds before the first restart of a worker that died at start
     restart_backoff_max_s: float = 5.0
 

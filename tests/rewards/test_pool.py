@@ -3,13 +3,16 @@
 Tasks are standard-library callables, so the spawned workers need nothing from the test tree.
 """
 
+import contextlib
 import os
+import random
+import signal
 import threading
 import time
 
 import pytest
 
-from or1.rewards.pool import PoolPolicy, TaskResult, WorkerPool
+from or1.rewards.pool import PoolPolicy, PoolStartError, TaskResult, WorkerPool
 
 BUSY_LOOP = ("while True:\n    pass",)  # exec() of this never returns: a real hang, not a sleep
 
@@ -79,3 +82,71 @@ def test_bad_arguments() -> None:
 
 def test_task_result_defaults() -> None:
     assert TaskResult("timeout").value is None
+
+
+SLOW_SUM = (range(1_500_000),)  # sum() of it takes ~10-50 ms: kills land mid-task
+
+
+def _storm(pool: WorkerPool, every_s: float, only_starting: bool = False, for_s: float = 3600.0
+           ) -> tuple[threading.Event, set[int]]:
+    """Start a thread that SIGKILLs one of the pool's live workers every `every_s` (only unready ones if
+    asked) for `for_s` seconds; returns its stop event and the pids it killed."""
+    stop, killed = threading.Event(), set()
+    end = time.monotonic() + for_s
+
+    def kill() -> None:
+        rng = random.Random(0)
+        while not stop.wait(every_s) and time.monotonic() < end:
+            pids = [w.proc.pid for w in list(pool._pool) if not (only_starting and w.ready)]
+            pids = [pid for pid in pids if pid not in killed]
+            if pids:
+                pid = rng.choice(pids)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                    killed.add(pid)
+
+    threading.Thread(target=kill, daemon=True).start()
+    return stop, killed
+
+
+def _run_storm(seconds: float) -> None:
+    expected = [sum(range(k, k + SLOW_SUM[0].stop)) for k in range(40)]
+    with WorkerPool(sum, workers=2, timeout_s=30.0) as p:
+        stop, kills = _storm(p, 0.2)
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            results = p.map([(range(k, k + SLOW_SUM[0].stop),) for k in range(40)])
+            assert [r.status for r in results] == ["ok"] * 40, {r.message for r in results}
+            assert [r.value for r in results] == expected
+        stop.set()
+        assert len(kills) >= seconds / 0.2 * 0.5 and p.deaths >= len(kills) - 2 and p.restarts >= p.deaths
+
+
+def test_a_worker_kill_storm_changes_no_result() -> None:
+    _run_storm(3.0)
+
+
+@pytest.mark.slow
+def test_a_30_s_worker_kill_storm_changes_no_result() -> None:
+    _run_storm(30.0)
+
+
+def test_workers_killed_while_starting_are_restarted_with_backoff() -> None:
+    with WorkerPool(sum, workers=2, timeout_s=30.0) as p:
+        p.start()
+        _, kills = _storm(p, 0.01, only_starting=True, for_s=1.5)
+        results = p.map([SLOW_SUM] * 6)  # waits out the storm: workers come up once it ends
+        assert [r.status for r in results] == ["ok"] * 6
+        assert len(kills) >= 4 and p.deaths == len(kills)  # every death was at start and was restarted
+
+
+def test_a_pool_that_cannot_start_fails_with_what_its_workers_printed() -> None:
+    start = time.monotonic()
+    with pytest.raises(PoolStartError) as e, WorkerPool(pow, workers=2, timeout_s=1.0, initializer=int.from_bytes,
+                                                        policy=PoolPolicy(start_timeout_s=1.0)) as p:
+        p.map([(2, 3)])
+    assert time.monotonic() - start < 30
+    msg = str(e.value)
+    assert msg.startswith("no worker of the pool for pow could start for ")
+    assert "the last one exited with code 1 and printed:\nTraceback" in msg
+    assert "TypeError: from_bytes() missing required argument" in msg

@@ -42,7 +42,7 @@ class PoolPolicy:
     """
 
     start_timeout_s: float = 120.0
-    task_retries: int = 2
+    task_retries: int = 5
     backoff_s: float = 0.1
     backoff_max_s: float = 5.0
 

@@ -59,6 +59,7 @@ class Watchdog:
         self._active: list[_Phase] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._wake = threading.Event()  # a new phase: its deadline may be sooner than the thread's next check
         self._thread: threading.Thread | None = None
         if cfg.enabled:
             self._thread = threading.Thread(target=self._watch, name="or1-watchdog", daemon=True)
@@ -76,6 +77,7 @@ class Watchdog:
         p = _Phase(name, self.step, time.monotonic(), self.deadline_s(name))
         with self._lock:
             self._active.append(p)
+        self._wake.set()
         try:
             yield
         finally:
@@ -89,7 +91,9 @@ class Watchdog:
                 self._active[-1].note = text
 
     def _watch(self) -> None:
-        while not self._stop.wait(self._poll_s()):
+        while not self._stop.is_set():
+            self._wake.wait(self._poll_s())
+            self._wake.clear()
             now = time.monotonic()
             with self._lock:
                 late = [p for p in self._active if not p.reported and now - p.start > p.deadline_s]
@@ -127,5 +131,6 @@ class Watchdog:
     def close(self) -> None:
         """Stop the watchdog thread."""
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
