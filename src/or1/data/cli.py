@@ -106,7 +106,9 @@ def _add_ingest(subs: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--out", required=True, help="parquet file to write")
     p.add_argument("--map", action="append", metavar="FIELD=COLUMN",
                    help="column of a field (problem answer tests source id solution ability extra); repeatable")
-    p.add_argument("--format", choices=["auto", "jsonl", "csv", "parquet"], help="input format")
+    p.add_argument("--format", choices=["auto", "jsonl", "csv", "parquet", "livecodebench", "taco", "leetcode"],
+                   help="input format, or a code release layout (file format from the extension; "
+                        "auto also detects the code layouts by their columns)")
     p.add_argument("--ability", choices=["math", "code"], help="ability of rows without an ability column")
     p.add_argument("--data-source", dest="data_source", help="data_source of rows without a source column")
     p.add_argument("--template", help="user message; {problem} is replaced by the problem")

@@ -22,6 +22,7 @@ from typing import Any, Literal
 import pyarrow.parquet as pq
 
 from or1.data.ingest_checks import Reject, check_ability, check_answer, check_tests, text_value
+from or1.data.ingest_code import CODE_FORMATS, detect_code_format, to_code_row
 from or1.data.report import build_report, report_path
 from or1.data.rows import Removal, StepOutcome, write_json
 from or1.data.schema import DataError, write_rows
@@ -37,7 +38,10 @@ class IngestOptions:
 
     Attributes:
         mapping: field -> column name, for fields whose column is not named after them.
-        format: file format; "auto" picks it from the extension (.jsonl/.json, .csv, .parquet).
+        format: file format; "auto" picks it from the extension (.jsonl/.json, .csv, .parquet). A code
+            release format ("livecodebench", "taco", "leetcode"; ingest_code.py) reads every row in that
+            layout, the file format still from the extension; with "auto" and no `problem` mapping, rows
+            whose columns are those of a code release format are read in it.
         ability: ability of rows without an `ability` column ("math" or "code").
         data_source: `data_source` of rows without a `source` column.
         template: the user message; `{problem}` is replaced by the problem text (the raw problem is also
@@ -48,7 +52,7 @@ class IngestOptions:
     """
 
     mapping: dict[str, str] = field(default_factory=dict)
-    format: Literal["auto", "jsonl", "csv", "parquet"] = "auto"
+    format: Literal["auto", "jsonl", "csv", "parquet", "livecodebench", "taco", "leetcode"] = "auto"
     ability: str = "math"
     data_source: str = "ingested"
     template: str = "{problem}"
@@ -65,6 +69,9 @@ class IngestOptions:
         if self.max_problem_chars < 1 or self.max_answer_chars < 1:
             raise ValueError("ingest.max_problem_chars and ingest.max_answer_chars must be positive")
         check_ability(self.ability)
+        if self.format not in ("auto", "jsonl", "csv", "parquet", *CODE_FORMATS):
+            raise ValueError(f"ingest.format={self.format!r}: expected auto, jsonl, csv, parquet or one of "
+                             f"{', '.join(CODE_FORMATS)}")
 
 
 def rejects_path(out_path: str | Path) -> Path:
@@ -74,7 +81,7 @@ def rejects_path(out_path: str | Path) -> Path:
 
 
 def _format(path: Path, fmt: str) -> str:
-    if fmt != "auto":
+    if fmt not in ("auto", *CODE_FORMATS):
         return fmt
     suffix = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
     if path.suffix.lower() not in suffix:
@@ -202,7 +209,13 @@ def _convert(inputs: list[Path], opts: IngestOptions) -> tuple[StepOutcome, list
                 if err is not None:
                     raise err
                 assert rec is not None
-                if schema_layout and "prompt" in rec and "reward_model" in rec:
+                layout = opts.format if opts.format in CODE_FORMATS else (
+                    detect_code_format(rec) if schema_layout else None)
+                if layout is not None:
+                    row = to_code_row(rec, layout, template=opts.template, split=opts.split,
+                                      max_problem_chars=opts.max_problem_chars,
+                                      data_source=None if opts.data_source == "ingested" else opts.data_source)
+                elif schema_layout and "prompt" in rec and "reward_model" in rec:
                     row = _schema_row(rec)
                 else:
                     row = _mapped_row(rec, opts)
