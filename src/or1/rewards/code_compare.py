@@ -115,14 +115,16 @@ def _content_end(text: bytes | bytearray, start: int, end: int) -> int:
     """Offset just past the last non-space byte of text[start:end] (`start` if there is none).
 
     Scans backwards a block at a time (C-speed `rstrip` on copies of one block), so megabytes of trailing
-    blank space cost neither a copy of the output nor a regex backtracking through it.
+    blank space cost neither a copy of the output nor a regex backtracking through it. The blocks are
+    `bytes`: `bytes.rstrip` is about 2.5x faster than `bytearray.rstrip`.
     """
-    while end > start:
-        low = max(start, end - _SCAN)
-        kept = len(text[low:end].rstrip())
-        if kept:
-            return low + kept
-        end = low
+    with memoryview(text) as view:
+        while end > start:
+            low = max(start, end - _SCAN)
+            kept = len(view[low:end].tobytes().rstrip())
+            if kept:
+                return low + kept
+            end = low
     return start
 
 
