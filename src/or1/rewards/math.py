@@ -12,12 +12,15 @@ import json
 import os
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Literal
 
 from or1.rewards.extract import answer_section
-from or1.rewards.math_equiv import equivalent
-from or1.rewards.math_extract import all_boxed, extract_answer, extract_boxed
+from or1.rewards.math_equiv import equivalent, settled
+from or1.rewards.math_extract import all_boxed, extract_answer, extract_boxed, is_prose, joined_boxes, stated_answer
 from or1.rewards.math_normalize import normalize
+from or1.rewards.math_second_opinion import library_equal
+from or1.rewards.math_wellformed import malformed
 from or1.rewards.pool import WorkerPool
 from or1.rewards.types import RewardResult
 
@@ -49,18 +52,69 @@ def gold_answers(gold: str | list[str]) -> list[str]:
     return [gold]
 
 
-def _candidates(response: str, mode: Mode) -> tuple[list[str], str]:
-    """The answers to try, last box first; then all boxes of the answer section joined, so a
-    multi-answer gold can be matched by one box per answer. Status as in `extract_answer`."""
+@dataclass(frozen=True)
+class _Reading:
+    """What the verifier reads in one response.
+
+    Attributes:
+        candidates: well-formed candidate answers as written, best first (the last box, then all boxes
+            of the answer section joined, so a multi-answer gold can be matched by one box per answer).
+        status: "ok", or why there is nothing to compare: "unfinished", "no_answer", "malformed".
+        sentence: in answer mode, an answer stated in prose ("the number is 10 which is 1,000.99"),
+            left to math-verify's own extraction; "" otherwise.
+    """
+
+    candidates: tuple[str, ...]
+    status: str
+    sentence: str = ""
+    rejected: tuple[str, ...] = ()  # malformed candidates: they match a gold written the same way only
+
+
+def _read(response: str, mode: Mode) -> _Reading:
     answer, status = extract_answer(response, mode)
     if answer is None:
-        return [], status
-    candidates = [answer]
-    if mode == "response":
-        boxes = [b.strip() for b in all_boxed(answer_section(response) or "") if b.strip()]
-        if len(boxes) > 1:
-            candidates.append(", ".join(boxes))
-    return candidates, status
+        return _Reading((), status)
+    section = response if mode == "answer" else (answer_section(response) or "")
+    boxes = [b.strip() for b in all_boxed(section) if b.strip()]
+    if mode == "answer" and not boxes and is_prose(answer):
+        return _Reading((), "ok", answer)
+    candidates = [answer] + ([", ".join(boxes)] if len(boxes) > 1 else [])
+    # A malformed answer (unbalanced brackets, a stray operator, junk) earns nothing, whatever a
+    # lenient parser would read into it: "\boxed{[24, 25}" is no answer of 25.
+    good = tuple(c for c in candidates if not malformed(c))
+    bad = tuple(c for c in candidates if c not in good)
+    return _Reading(good, "ok", "", bad) if good else _Reading((), "malformed", "", bad)
+
+
+def _gold_forms(gold: str | list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(or1's readings of the gold answers, the gold answers as written for math-verify).
+
+    A gold is trusted, so every sensible reading counts: a box (or boxes joined when they state one
+    answer together), the answer a sentence states, or the text itself.
+    """
+    readings: list[str] = []
+    written = gold_answers(gold)
+    for g in written:
+        joined, box = joined_boxes(g), extract_boxed(g)
+        if box is not None:
+            readings += [box] + ([joined] if joined else [])
+        elif is_prose(g):
+            stated = stated_answer(g)
+            if stated and not is_prose(stated):
+                readings.append(stated)
+        else:
+            readings.append(g)
+    return tuple(dict.fromkeys(normalize(r) for r in readings if r.strip())), tuple(written)
+
+
+# (normalised golds, normalised candidates, golds as written, candidates as written, sentence)
+_Key = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], str]
+
+
+def _key(reading: _Reading, gold: str | list[str]) -> _Key:
+    golds, written = _gold_forms(gold)
+    cands = tuple(normalize(c) for c in reading.candidates)
+    return golds, cands, written, reading.candidates, reading.sentence
 
 
 def _match(golds: tuple[str, ...], preds: tuple[str, ...], symbolic: bool) -> tuple[bool | None, int]:
@@ -71,32 +125,62 @@ def _match(golds: tuple[str, ...], preds: tuple[str, ...], symbolic: bool) -> tu
             eq = equivalent(gold, pred, symbolic)
             if eq:
                 return True, i
-            undecided = undecided or eq is None
-    return (None if undecided else False), 0
+            undecided = undecided or eq is None or (not symbolic and not settled(gold, pred))
+    return (None if undecided or not golds else False), 0
 
 
-def verify_normalized(golds: tuple[str, ...], preds: tuple[str, ...]) -> tuple[bool, int]:
-    """Pool task: full (symbolic) comparison of normalised candidates against normalised golds."""
-    eq, index = _match(golds, preds, symbolic=True)
-    return bool(eq), index
+def verify_normalized(
+    golds: tuple[str, ...], cands: tuple[str, ...], written: tuple[str, ...], raw: tuple[str, ...], sentence: str
+) -> tuple[bool, int, str | None]:
+    """Pool task: the full comparison of one key (see `_Key`, whose fields are the arguments): or1's
+    own (symbolic) comparison, then math-verify's reading of the texts as written, behind or1's
+    guards (math_second_opinion).
+
+    Returns:
+        (equal, index of the matching candidate, the piece math-verify extracted from a sentence).
+    """
+    if golds and cands:
+        fast, index = _match(golds, cands, symbolic=False)
+        if fast is not None:  # plain numbers, hedges, a set for a tuple: or1's verdict is final
+            return fast, index, None
+    # math-verify's reading next: it settles most equal pairs with one parse per side, and or1's
+    # own symbolic comparison (a parse per fragment) then only runs on what it did not accept.
+    for i, cand in enumerate(raw):
+        for g in written:
+            if library_equal(g, f"${cand}$")[0]:
+                return True, i, None
+    piece = None
+    if sentence:
+        for g in written:
+            ok, piece = library_equal(g, sentence)
+            if ok:
+                return True, 0, piece
+    if golds and cands:
+        eq, index = _match(golds, cands, symbolic=True)
+        if eq:
+            return True, index, None
+    if piece and golds and not malformed(piece) and _match(golds, (normalize(piece),), symbolic=True)[0]:
+        return True, 0, piece
+    return False, 0, piece
 
 
 def verify(*, gold: str | list[str], pred: str) -> bool:
     """Whether the answer `pred` equals the gold answer (or any of a list of gold answers).
 
-    Pure and in-process, without a time limit: `MathVerifier` adds the limit. Examples:
+    Pure and in-process, without a time limit: `MathVerifier` adds the limit. `pred` is read as in
+    answer mode (its box, a stated answer, or the text itself). Examples:
     verify(gold="025", pred="25") -> True; verify(gold="336^\\circ", pred="336") -> True;
-    verify(gold="5", pred="5, 7") -> False (several candidates for one answer).
+    verify(gold="5", pred="5, 7") -> False (several candidates for one answer);
+    verify(gold="24", pred="\\boxed{24 (25}") -> False (malformed).
 
     Args:
         gold: the gold answer, a list of acceptable answers, or a JSON-encoded list of strings.
-        pred: the predicted final answer (already extracted).
+        pred: the predicted final answer.
 
     Returns:
         True when equivalent to at least one gold answer.
     """
-    golds = tuple(normalize(g) for g in gold_answers(gold))
-    return verify_normalized(golds, (normalize(pred),))[0]
+    return score(pred, gold, mode="answer").correct
 
 
 def score(response: str, gold: str | list[str], mode: Mode = "response") -> RewardResult:
@@ -111,12 +195,29 @@ def score(response: str, gold: str | list[str], mode: Mode = "response") -> Rewa
         RewardResult with status "ok" (correct), "wrong", "unfinished" or "no_answer".
     """
     start = time.perf_counter()
-    candidates, status = _candidates(response, mode)
-    if not candidates:
-        return RewardResult(0.0, status, time.perf_counter() - start)
-    golds = tuple(normalize(g) for g in gold_answers(gold))
-    correct, index = verify_normalized(golds, tuple(normalize(c) for c in candidates))
-    return _result(correct, candidates[index], time.perf_counter() - start)
+    reading = _read(response, mode)
+    if not reading.candidates and not reading.sentence:
+        return _empty(reading, gold, time.perf_counter() - start)
+    correct, index, piece = verify_normalized(*_key(reading, gold))
+    return _result(correct, _shown(reading, index, piece), time.perf_counter() - start)
+
+
+def _empty(reading: _Reading, gold: str | list[str], seconds: float) -> RewardResult:
+    """Nothing to compare: unfinished and no_answer keep their status; a malformed answer is wrong
+    unless it is the gold's own text (a gold may be written oddly too)."""
+    if reading.status == "malformed":
+        golds = _gold_forms(gold)[0]
+        same = next((r for r in reading.rejected if normalize(r) in golds), None)
+        if same is not None:
+            return RewardResult(1.0, "ok", seconds, same)
+        return RewardResult(0.0, "wrong", seconds, reading.rejected[0], {"reason": "malformed answer"})
+    return RewardResult(0.0, reading.status, seconds)
+
+
+def _shown(reading: _Reading, index: int, piece: str | None) -> str | None:
+    if reading.candidates:
+        return reading.candidates[min(index, len(reading.candidates) - 1)]
+    return piece
 
 
 def _result(correct: bool, extracted: str | None, seconds: float) -> RewardResult:
@@ -125,10 +226,7 @@ def _result(correct: bool, extracted: str | None, seconds: float) -> RewardResul
 
 def _warm_up() -> None:
     """Worker initializer: pay sympy's and math-verify's import before the first timed task."""
-    verify_normalized(("\\frac{1}{2}",), ("\\sqrt{2}/2",))
-
-
-_Key = tuple[tuple[str, ...], tuple[str, ...]]  # (normalised golds, normalised candidates)
+    verify_normalized(("\\frac{1}{2}",), ("\\sqrt{2}/2",), ("\\frac{1}{2}",), ("\\sqrt{2}/2",), "")
 
 
 class MathVerifier:
@@ -148,7 +246,7 @@ class MathVerifier:
         self.workers = workers or os.cpu_count() or 1
         self.timeout_s = timeout_s
         self.cache_size = cache_size
-        self._cache: OrderedDict[_Key, tuple[str, int]] = OrderedDict()
+        self._cache: OrderedDict[_Key, _Outcome] = OrderedDict()
         self._pool: WorkerPool | None = None
         self.stats = {"fast": 0, "pool": 0, "cache_hits": 0, "timeouts": 0, "errors": 0}
 
@@ -160,33 +258,33 @@ class MathVerifier:
             )
         self._pool.start()
 
-    def _remember(self, key: _Key, outcome: tuple[str, int]) -> None:
+    def _remember(self, key: _Key, outcome: _Outcome) -> None:
         if self.cache_size <= 0:
             return
         self._cache[key] = outcome
         if len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
 
-    def _lookup(self, key: _Key) -> tuple[str, int] | None:
+    def _lookup(self, key: _Key) -> _Outcome | None:
         outcome = self._cache.get(key)
         if outcome is not None:
             self._cache.move_to_end(key)
             self.stats["cache_hits"] += 1
         return outcome
 
-    def _run_pool(self, keys: list[_Key]) -> dict[_Key, tuple[str, int, float]]:
-        """Full comparison of each key in the pool: key -> (status, candidate index, seconds)."""
+    def _run_pool(self, keys: list[_Key]) -> dict[_Key, tuple[_Outcome, float]]:
+        """Full comparison of each key in the pool: key -> (outcome, worker seconds)."""
         self.start()
         assert self._pool is not None
         out = {}
         for key, res in zip(keys, self._pool.map(keys), strict=True):
             if res.status == "ok":
-                correct, index = res.value
-                out[key] = ("ok" if correct else "wrong", index, res.seconds)
+                correct, index, piece = res.value
+                out[key] = (("ok" if correct else "wrong", index, piece), res.seconds)
             else:
                 self.stats["timeouts" if res.status == "timeout" else "errors"] += 1
-                out[key] = (res.status, 0, res.seconds)
-            self._remember(key, out[key][:2])
+                out[key] = ((res.status, 0, None), res.seconds)
+            self._remember(key, out[key][0])
         self.stats["pool"] += len(keys)
         return out
 
@@ -209,29 +307,29 @@ class MathVerifier:
         if mode not in ("response", "answer"):
             raise ValueError(f"mode={mode!r} must be 'response' or 'answer'")
         results: list[RewardResult | None] = [None] * len(responses)
-        waiting: dict[_Key, list[tuple[int, list[str], float]]] = {}
+        waiting: dict[_Key, list[tuple[int, _Reading, float]]] = {}
         for i, (response, gold) in enumerate(zip(responses, golds, strict=True)):
             start = time.perf_counter()
-            candidates, status = _candidates(response, mode)  # type: ignore[arg-type]
-            if not candidates:
-                results[i] = RewardResult(0.0, status, time.perf_counter() - start)
+            reading = _read(response, mode)  # type: ignore[arg-type]
+            if not reading.candidates and not reading.sentence:
+                results[i] = _empty(reading, gold, time.perf_counter() - start)
                 continue
-            key = (tuple(normalize(g) for g in gold_answers(gold)), tuple(normalize(c) for c in candidates))
+            key = _key(reading, gold)
             outcome = self._lookup(key)
-            if outcome is None:
-                eq, index = _match(*key, symbolic=False)
+            if outcome is None and key[0] and key[1]:
+                eq, index = _match(key[0], key[1], symbolic=False)
                 if eq is not None:
                     self.stats["fast"] += 1
-                    outcome = ("ok" if eq else "wrong", index)
+                    outcome = ("ok" if eq else "wrong", index, None)
                     self._remember(key, outcome)
             if outcome is None:
-                waiting.setdefault(key, []).append((i, candidates, time.perf_counter() - start))
+                waiting.setdefault(key, []).append((i, reading, time.perf_counter() - start))
             else:
-                results[i] = _outcome(outcome, candidates, time.perf_counter() - start)
+                results[i] = _outcome(outcome, reading, time.perf_counter() - start)
         if waiting:
-            for key, (status, index, seconds) in self._run_pool(list(waiting)).items():
-                for i, candidates, spent in waiting[key]:
-                    results[i] = _outcome((status, index), candidates, spent + seconds)
+            for key, (outcome, seconds) in self._run_pool(list(waiting)).items():
+                for i, reading, spent in waiting[key]:
+                    results[i] = _outcome(outcome, reading, spent + seconds)
         return [r for r in results if r is not None]
 
     def close(self) -> None:
@@ -247,6 +345,9 @@ class MathVerifier:
         self.close()
 
 
-def _outcome(outcome: tuple[str, int], candidates: list[str], seconds: float) -> RewardResult:
-    status, index = outcome
-    return RewardResult(1.0 if status == "ok" else 0.0, status, seconds, candidates[index])
+_Outcome = tuple[str, int, str | None]  # (status, index of the matching candidate, extracted piece)
+
+
+def _outcome(outcome: _Outcome, reading: _Reading, seconds: float) -> RewardResult:
+    status, index, piece = outcome
+    return RewardResult(1.0 if status == "ok" else 0.0, status, seconds, _shown(reading, index, piece))

@@ -22,9 +22,10 @@ from itertools import permutations
 from or1.rewards.math_normalize import MAX_ANSWER_CHARS
 from or1.rewards.math_numbers import numbers_equal, read_number, read_word
 from or1.rewards.math_structure import Assign, Interval, Matrix, Node, Scalar, Seq, Union, parse_structure
+from or1.rewards.math_symbolic import symbolic_equal
 from or1.rewards.math_sympy import sympy_equal
 
-__all__ = ["equivalent"]
+__all__ = ["equivalent", "hedged", "settled"]
 
 # A number without spaces, then words: the possessive-free pattern stays linear on long input.
 _UNIT = re.compile(
@@ -33,6 +34,8 @@ _UNIT = re.compile(
 _WORDS = re.compile(r"^[a-zA-Z][a-zA-Z '\-]*$")
 _CHOICE = re.compile(r"^\(([A-Za-z])\)$")
 _MAX_PERMUTED = 6  # unordered matching tries every order up to this size, then greedy
+_FUNCTION_VALUE = re.compile(r"^[a-zA-Z]\([a-z]\)$")
+_DECIMAL_COMMA = re.compile(r"^(?P<int>[+-]?\d+),(?P<frac>\d+)$")
 
 
 def _strip_unit(t: str) -> str:
@@ -59,7 +62,8 @@ def _scalar_eq(g: str, p: str, symbolic: bool) -> bool | None:
         return g.lower().split() == p.lower().split()
     if not symbolic:
         return None
-    return sympy_equal(g.replace("%", "\\%"), p.replace("%", "\\%"))
+    g, p = g.replace("%", "\\%"), p.replace("%", "\\%")
+    return sympy_equal(g, p) or symbolic_equal(g, p)
 
 
 def _all(results: list[bool | None]) -> bool | None:
@@ -80,7 +84,10 @@ def _ordered(gs: tuple[Node, ...], ps: tuple[Node, ...], symbolic: bool) -> bool
 
 
 def _unordered(gs: tuple[Node, ...], ps: tuple[Node, ...], symbolic: bool) -> bool | None:
-    """Multiset matching: every gold item pairs with a distinct equal predicted item."""
+    """Multiset matching: every gold item pairs with a distinct equal predicted item. A prediction
+    that repeats an item of a several-item gold is read as a set (the same solution listed twice)."""
+    if len(ps) > len(gs) > 1:
+        ps = tuple(dict.fromkeys(ps))
     if len(gs) != len(ps):
         return False
     table = [[_eq(g, p, symbolic) for p in ps] for g in gs]
@@ -121,7 +128,7 @@ def _eq_seq(g: Node, p: Node, symbolic: bool) -> bool | None:
         return False
     if "assign" in (gk, pk):
         return _unordered(gi, pi, symbolic) if gk == pk else _ordered(gi, pi, symbolic)
-    if "list" in (gk, pk) or gk == pk == "set":
+    if "list" in (gk, pk) or gk == pk == "set" or {gk, pk} == {"brace", "set"}:
         return _unordered(gi, pi, symbolic)
     return _ordered(gi, pi, symbolic)
 
@@ -151,9 +158,16 @@ def _eq_typed(g: Node, p: Node, symbolic: bool) -> bool | None:
     return None
 
 
+def _same_variable(a: str, b: str) -> bool:
+    """`x` names `x`; `y` and `f(x)` both name a function's value (`y = 2x+3` is `f(x) = 2x+3`)."""
+    if a == b:
+        return True
+    return (b == "y" and _FUNCTION_VALUE.match(a) is not None) or (a == "y" and _FUNCTION_VALUE.match(b) is not None)
+
+
 def _eq(g: Node, p: Node, symbolic: bool) -> bool | None:
     if isinstance(g, Assign) and isinstance(p, Assign):
-        if g.var != p.var:
+        if not _same_variable(g.var, p.var):
             return False
         return _eq(g.value, p.value, symbolic)
     if isinstance(g, Assign):
@@ -161,7 +175,7 @@ def _eq(g: Node, p: Node, symbolic: bool) -> bool | None:
     if isinstance(p, Assign):
         return _eq(g, p.value, symbolic)
     gi, pi = _items(g), _items(p)
-    if pi is not None and len(pi) > 1 and (gi is None and not isinstance(g, Union)):
+    if pi is not None and len(pi) > 1 and (gi is None and not isinstance(g, Union | Interval | Matrix)):
         # The gold is one answer: a prediction listing several candidates is wrong, whatever they are.
         return False
     if isinstance(g, Seq) and len(g.items) == 1 and not isinstance(p, Seq):
@@ -169,6 +183,72 @@ def _eq(g: Node, p: Node, symbolic: bool) -> bool | None:
     if isinstance(p, Seq) and len(p.items) == 1 and not isinstance(g, Seq):
         return _eq(g, p.items[0], symbolic)
     return _eq_typed(g, p, symbolic)
+
+
+def _decimal_comma(gold: str, pred: str) -> bool | None:
+    """`1000,99` against `1000.99`: a comma between digits is a decimal comma when the other side is
+    a decimal number and the comma cannot be a thousands separator (not three digits after it, or
+    a zero before it). None when this reading does not apply."""
+    for a, b in ((gold, pred), (pred, gold)):
+        m = _DECIMAL_COMMA.match(a.replace(" ", ""))
+        other = read_number(b)
+        if m and other is not None and other.decimal and (len(m["frac"]) != 3 or m["int"].lstrip("+-") == "0"):
+            mine = read_number(f"{m['int']}.{m['frac']}")
+            return mine is not None and numbers_equal(mine, other)
+    return None
+
+
+def hedged(gold: str, pred: str) -> bool:
+    """Whether a normalised prediction lists several candidates where the normalised gold states
+    one answer (`5, 7` or `5 or 7` or `\\pm 5` for gold 5): wrong whatever the candidates are."""
+    if not gold or not pred or len(gold) > MAX_ANSWER_CHARS or len(pred) > MAX_ANSWER_CHARS:
+        return False
+    g, p = parse_structure(gold), parse_structure(pred)
+    while isinstance(g, Assign):
+        g = g.value
+    while isinstance(p, Assign):
+        p = p.value
+    pi = _items(p)
+    return pi is not None and len(pi) > 1 and _items(g) is None and not isinstance(g, Union | Interval)
+
+
+def _set_against_tuple(gold: str, pred: str) -> bool:
+    """A set `\\{1, 2\\}` where the other side is a tuple `(1, 2)`: different objects (math-verify
+    lets them match; or1 does not, an ordered pair is no set)."""
+    g, p = parse_structure(gold), parse_structure(pred)
+    kinds = {n.kind for n in (g, p) if isinstance(n, Seq)}
+    return "set" in kinds and bool(kinds & {"paren", "tuple"})
+
+
+def _numeric_leaves(n: Node) -> bool:
+    """Every scalar inside `n` is a plain number (so a False between two such shapes is exact)."""
+    if isinstance(n, Scalar):
+        return read_number(_scalar_text(n.text)) is not None
+    if isinstance(n, Assign):
+        return _numeric_leaves(n.value)
+    if isinstance(n, Seq):
+        return all(_numeric_leaves(x) for x in n.items)
+    if isinstance(n, Interval):
+        return _numeric_leaves(n.lo) and _numeric_leaves(n.hi)
+    if isinstance(n, Union):
+        return all(_numeric_leaves(x) for x in n.parts)
+    return all(_numeric_leaves(x) for r in n.rows for x in r)
+
+
+def settled(gold: str, pred: str) -> bool:
+    """Whether the fast path's "not equal" is final: both answers are plain numbers (compared
+    exactly), the prediction hedges, or it gives a set for a tuple. Anything else also gets the
+    pool's checks (math-verify's reading, sympy)."""
+    if len(gold) > MAX_ANSWER_CHARS or len(pred) > MAX_ANSWER_CHARS:
+        return True
+    if hedged(gold, pred) or _set_against_tuple(gold, pred):
+        return True
+    # Both answers have a shape (tuples, sets, intervals, matrices) and every entry was compared
+    # without sympy: order and shape were decided by or1's rules (x = 1, y = 2 is not (2, 1)).
+    g, p = parse_structure(gold), parse_structure(pred)
+    if not isinstance(g, Scalar) and not isinstance(p, Scalar) and _eq(g, p, symbolic=False) is False:
+        return _numeric_leaves(g) and _numeric_leaves(p)
+    return read_number(_scalar_text(gold)) is not None and read_number(_scalar_text(pred)) is not None
 
 
 def equivalent(gold: str, pred: str, symbolic: bool = True) -> bool | None:
@@ -188,6 +268,9 @@ def equivalent(gold: str, pred: str, symbolic: bool = True) -> bool | None:
         return True
     if len(gold) > MAX_ANSWER_CHARS or len(pred) > MAX_ANSWER_CHARS:
         return False  # no final answer is that long: only the exact text above could match
+    decimal = _decimal_comma(gold, pred)
+    if decimal is not None:
+        return decimal
     g, p = parse_structure(gold), parse_structure(pred)
     result = _eq(g, p, symbolic)
     if result is not None or not symbolic:

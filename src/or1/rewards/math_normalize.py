@@ -55,11 +55,15 @@ _SIMPLE_REPLACEMENTS = (
     ("{,}", ","),
 )
 
+# Thousands separators in LaTeX spellings: "32,\! 349", "14{, }916", "1{,}000" (before the thin spaces go).
+_LATEX_THOUSANDS = re.compile(r"(\d)\s*(?:,\\!|\{\s*,\s*\})\s*(?=\d{3}(?!\d))")
+# "\\frac" where "\frac" was meant (a doubled backslash before a command name, as escaped strings do).
+_DOUBLED_BACKSLASH = re.compile(r"\\\\(?=[a-zA-Z]{2,})")
 _SIZING = re.compile(r"\\[bB]igg?[lr]?(?![a-zA-Z])")
 # Degree signs in all spellings: the value is compared without the unit (gold "336^\circ" vs 336).
 _DEGREES = re.compile(r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|°|\\degree|\\circ")
 _PERCENT = re.compile(r"\\%|%|\\text\{\s*percent\s*\}")
-_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")
+_THOUSANDS = re.compile(r"(?<![\d.,])[1-9]\d{0,2}(?:,\d{3})+(?![\d,])")  # "0,111" is a decimal comma
 _ESCAPED_SPACE = re.compile(r"(?<!\\)\\ ")  # "\ " is a space, but "\\ " is a line break
 _WORD_DEGREES = re.compile(r"\s*(?:\\text\{\s*)?degrees?(?:\s*\})?\s*$")
 _SPACES = re.compile(r"\s+")
@@ -119,6 +123,8 @@ def normalize(s: str) -> str:
     s = strip_delimiters(s)
     if len(s) > MAX_ANSWER_CHARS:
         return s
+    s = _LATEX_THOUSANDS.sub(r"\1,", s)
+    s = _DOUBLED_BACKSLASH.sub(r"\\", s)
     for old, new in _SIMPLE_REPLACEMENTS:
         if old in s:
             s = s.replace(old, new)

@@ -26,7 +26,7 @@ class Scalar:
 class Seq:
     """Several items. kind: "list" (bare, unordered), "set" (\\{...\\}), "paren" ((a, b): a tuple or an
     open interval), "tuple" ([a, b, c] or \\langle ...\\rangle), "assign" (x = 1, y = 2: one value per
-    distinct variable)."""
+    distinct variable), "brace" ({a, b}: LaTeX grouping, a list written in braces)."""
 
     kind: str
     items: tuple[Node, ...]
@@ -69,6 +69,12 @@ Node = Scalar | Seq | Interval | Union | Matrix | Assign
 _OPEN = "([{"
 _CLOSE = ")]}"
 _WORD_SEPARATORS = re.compile(r"\s+(?:and|or)\s+|;")
+_GLUED_WORD = re.compile(r"(?<=[)\]}])\s*(and|or)\s*(?=[(\[{\\])")
+# lo < x < hi (also \le): an interval written as a chained inequality over one variable or value.
+_CHAIN = re.compile(
+    r"^(?P<lo>[^<>=]+?)\s*(?P<a><|\\le|\\lt)\s*(?P<var>[a-zA-Z](?:\([a-z]\))?)\s*"
+    r"(?P<b><|\\le|\\lt)\s*(?P<hi>[^<>=]+)$"
+)
 _MATRIX = re.compile(
     r"^\\begin\{(?P<env>[pbBvV]?matrix|array)\}(?:\{[^{}]*\})?(?P<body>.*)\\end\{(?P=env)\}$", re.S
 )
@@ -97,6 +103,17 @@ def _split_top(s: str, seps: tuple[str, ...]) -> list[str]:
     return [p.strip() for p in parts]
 
 
+def _depth_at(s: str, pos: int) -> int:
+    """Bracket depth of position `pos` (the `=` of `\\sum_{k=0}` is inside braces)."""
+    depth = 0
+    for c in s[:pos]:
+        if c in _OPEN:
+            depth += 1
+        elif c in _CLOSE:
+            depth -= 1
+    return depth
+
+
 def _wrapped(s: str) -> bool:
     """True when the bracket opening `s` closes at its last character."""
     depth = 0
@@ -112,6 +129,7 @@ def _wrapped(s: str) -> bool:
 
 def _split_words(s: str) -> list[str]:
     """Split a bare list on "and", "or" and ";" outside brackets, then on commas."""
+    s = _GLUED_WORD.sub(" \\1 ", s)  # "(11,7)or(7,11)": the word between brackets separates items
     chunks = [s]
     if " and " in s or " or " in s or ";" in s:
         chunks = [p for p in _split_top(s, (" and ", " or ", ";")) if p]
@@ -126,17 +144,31 @@ def _expand_pm(s: str) -> list[str]:
     return [plus.lstrip("+").strip() if s.startswith("\\pm") else plus, minus]
 
 
+def _inner_items(inner: str) -> list[str]:
+    """Items inside brackets: comma-separated, or semicolon-separated when there is no comma."""
+    items = _split_top(inner, (",",))
+    return _split_top(inner, (";",)) if len(items) == 1 and ";" in inner else items
+
+
 def _parse_item(s: str, depth: int) -> Node:
     """One comma-free item: an assignment, a bracketed group, a matrix or a scalar."""
+    chain = _CHAIN.match(s)
+    if chain:
+        lo, hi = (_parse_item(chain[k].strip(), depth + 1) for k in ("lo", "hi"))
+        return Interval(lo, hi, chain["a"] == "\\le", chain["b"] == "\\le")
+    if s.startswith("{") and s.endswith("}") and _wrapped(s) and len(_split_top(s[1:-1], (",",))) > 1:
+        # Plain braces group (LaTeX drops them): in order against a tuple, unordered against a list.
+        return Seq("brace", tuple(_parse_item(x, depth + 1) for x in _split_top(s[1:-1], (",",)) if x))
     m = _MATRIX.match(s)
     if m:
         rows = [r for r in m.group("body").split("\\\\") if r.strip()]
         return Matrix(tuple(tuple(_parse(c.strip(), depth + 1) for c in r.split("&")) for r in rows))
-    rel = _RELATION.search(s)
+    rel = next((m for m in _RELATION.finditer(s) if _depth_at(s, m.start()) == 0), None)
     if rel and s.count("=") <= 2:
         lhs, rhs = s[: rel.start()].strip(), s[rel.end() :].strip()
-        if "=" in rhs:  # x = 2 + 1 = 3: the last side is the value
-            rhs = rhs.rsplit("=", 1)[1].strip()
+        sides = _split_top(rhs, ("=",))
+        if len(sides) > 1:  # x = 2 + 1 = 3: the last side is the value (an `=` inside braces is not one)
+            rhs = sides[-1]
         var = lhs.replace(" ", "")
         if rhs and (_VARIABLE.match(var) or (_wrapped(var) and var[0] == "(")):
             return Assign(var, _parse(rhs, depth + 1))
@@ -147,7 +179,7 @@ def _parse_item(s: str, depth: int) -> Node:
         inner = s[len("\\langle") : -len("\\rangle")]
         return Seq("tuple", tuple(_parse_item(x, depth + 1) for x in _split_top(inner, (",",))))
     if s and s[0] in "([" and s[-1] in ")]" and _wrapped(s):
-        items = _split_top(s[1:-1], (",",))
+        items = _inner_items(s[1:-1])
         if len(items) == 2 and (s[0] == "[" or s[-1] == "]"):
             lo, hi = (_parse_item(x, depth + 1) for x in items)
             return Interval(lo, hi, s[0] == "[", s[-1] == "]")
@@ -164,6 +196,10 @@ def _parse(s: str, depth: int = 0) -> Node:
         parts = _split_top(s, ("\\cup",))
         if len(parts) > 1:
             return Union(tuple(_parse_item(p, depth + 1) for p in parts))
+    groups = _split_top(s, (";",)) if ";" in s else []
+    if len(groups) > 1 and all(len(_split_top(g, (",",))) > 1 for g in groups):
+        # p = 5, q = 2; p = 7, q = 2: semicolons separate solutions, commas their coordinates.
+        return Seq("list", tuple(_parse(g, depth + 1) for g in groups))
     items = [x for part in _split_words(s) for x in _expand_pm(part)]
     if len(items) > MAX_ITEMS:
         return Scalar(s)

@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["sympy_equal", "sympy_safe"]
+__all__ = ["hazard_free", "parse_math", "sympy_equal", "sympy_safe"]
 
 _MAX_SYMPY_CHARS = 400
 _MAX_DEPTH = 12
@@ -22,7 +22,7 @@ _MAX_EXPONENT = 10_000
 _MAX_FACTORIAL = 1_000
 _EXPONENT = re.compile(r"\^\s*\{?\s*([+-]?\d+)")
 _FACTORIAL = re.compile(r"(\d+)\s*!")
-_FACTORIAL_OF_EXPR = re.compile(r"[^\d\s]\s*!")  # (10^{9999})! or {n}!: unknown size
+_FACTORIAL_OF_EXPR = re.compile(r"[)}\]]\s*!(?!=)")  # (10^{9999})! or {n}!: unknown size
 _TOWER = re.compile(r"\^\s*\{[^{}]*\^|\^\s*\d+\s*\^|\*\*.*\*\*")
 
 
@@ -58,7 +58,13 @@ def sympy_safe(s: str) -> bool:
         False for long strings, deep nesting, power towers, exponents over 10^4, factorials over 1000
         or of anything but a literal.
     """
-    if len(s) > _MAX_SYMPY_CHARS or _depth(s) > _MAX_DEPTH:
+    return len(s) <= _MAX_SYMPY_CHARS and hazard_free(s)
+
+
+def hazard_free(s: str) -> bool:
+    """`sympy_safe` without the length limit: for a whole sentence that math-verify will parse (its
+    parser evaluates what it reads, so a power tower inside prose is as dangerous as a bare one)."""
+    if _depth(s) > _MAX_DEPTH:
         return False
     if _TOWER.search(s) or _FACTORIAL_OF_EXPR.search(s):
         return False
@@ -68,7 +74,8 @@ def sympy_safe(s: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def _parse(s: str) -> tuple[Any, ...]:
+def parse_math(s: str) -> tuple[Any, ...]:
+    """math-verify's parse of `$s$` (LaTeX, then plain expressions), cached per process."""
     from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse
 
     return tuple(
@@ -91,7 +98,7 @@ def sympy_equal(gold: str, pred: str) -> bool:
         return False
     from math_verify import verify
 
-    g, p = _parse(gold), _parse(pred)
+    g, p = parse_math(gold), parse_math(pred)
     if not g or not p:
         return False
     try:

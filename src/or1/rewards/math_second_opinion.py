@@ -1,0 +1,96 @@
+"""math-verify's own reading of the raw texts: the second opinion that keeps or1 at least as right as
+math-verify, behind or1's guards against hedged and malformed answers (runs in the worker pool).
+
+or1 compares its own extraction and normalisation first (math_equiv). When that does not show the
+answers equal, the pool also asks math-verify (default extraction configs, float rounding 6, strict)
+on the texts as they were written, so a form or1's normalisation does not know is still accepted
+where math-verify accepts it. math-verify alone is hackable, so its reading passes or1's guards
+first: the piece it extracted must be well-formed (`math_wellformed`), and must not list several
+candidates for a one-answer gold. Its signal timeouts are off: the pool owns the time limit.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from typing import Any
+
+from or1.rewards.math_normalize import normalize
+from or1.rewards.math_sympy import hazard_free, sympy_safe
+from or1.rewards.math_wellformed import malformed
+
+__all__ = ["library_equal", "library_reading", "math_text"]
+
+_MAX_TEXT = 20_000  # math-verify's extraction scans the whole text; longer answers are not read
+logging.getLogger("math_verify").setLevel(logging.ERROR)
+
+
+def math_text(answer: str) -> str:
+    """A bare answer wrapped as math (`$...$`), the way math-verify's own tests give golds; a text
+    that already has delimiters or a box is kept as written."""
+    if any(tok in answer for tok in ("$", "\\(", "\\[", "\\boxed", "\\fbox")):
+        return answer
+    return f"${answer}$"
+
+
+@lru_cache(maxsize=4096)
+def library_reading(text: str) -> tuple[Any, ...]:
+    """math-verify's parse of `text` with its default extraction configs: (sympy object, extracted
+    string) or () when it finds nothing or the text is too long."""
+    if len(text) > _MAX_TEXT:
+        return ()
+    from math_verify import parse
+
+    try:
+        found = tuple(parse(text, parsing_timeout=None))  # type: ignore[arg-type]
+    except Exception:  # its parser raises on some hostile inputs; nothing found is the answer
+        return ()
+    if not found and not text.startswith("$"):
+        found = tuple(parse(f"${text}$", parsing_timeout=None))  # type: ignore[arg-type]
+    return found
+
+
+def _safe_text(text: str) -> bool:
+    """Whether math-verify may parse `text`: its parser evaluates what it reads, so the sympy guards
+    (power towers, huge exponents and factorials, deep nesting) apply before the parse."""
+    return len(text) <= _MAX_TEXT and hazard_free(text)
+
+
+def _extracted(reading: tuple[Any, ...]) -> str | None:
+    strings = [x for x in reading if isinstance(x, str)]
+    return strings[-1] if strings else None
+
+
+def _hedged(gold: str, pred: str) -> bool:
+    """A prediction that lists several candidates where the gold states one answer."""
+    from or1.rewards.math_equiv import hedged
+
+    return hedged(normalize(gold), normalize(pred))
+
+
+def library_equal(gold_text: str, pred_text: str) -> tuple[bool, str | None]:
+    """math-verify's verdict on two raw texts, behind or1's guards.
+
+    Args:
+        gold_text: the gold as written (a bare answer is wrapped as math, see `math_text`).
+        pred_text: the prediction as math-verify should read it (a sentence, or `$answer$`).
+
+    Returns:
+        (equal, the prediction's piece math-verify extracted). Not equal when either side has no
+        reading, when the extracted piece is malformed, hedged or unsafe for sympy.
+    """
+    if not (_safe_text(gold_text) and _safe_text(pred_text)):
+        return False, None
+    gold, pred = library_reading(math_text(gold_text)), library_reading(pred_text)
+    piece = _extracted(pred)
+    if not gold or not pred or piece is None:
+        return False, piece
+    gold_piece = _extracted(gold) or gold_text
+    if malformed(piece) or not sympy_safe(normalize(piece)) or _hedged(gold_piece, piece):
+        return False, piece
+    from math_verify import verify
+
+    try:
+        return bool(verify(list(gold), list(pred), timeout_seconds=None)), piece
+    except Exception:
+        return False, piece
