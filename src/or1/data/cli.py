@@ -137,12 +137,17 @@ def _add_filters(subs: argparse._SubParsersAction) -> None:
 
     p = _sub(subs, "dedup", "exact and near-duplicate removal (MinHash LSH), with clusters",
              "Remove exact duplicates (same words) and near duplicates (MinHash LSH over word n-grams), keeping the "
-             "first row of each group; the report lists the clusters.")
+             "first row of each group, then code rows with the same normalised reference solution; the report "
+             "lists the clusters.")
     _io(p)
     p.add_argument("--threshold", type=float, help="estimated Jaccard similarity that makes a near duplicate")
     p.add_argument("--ngram", type=int, help="words per shingle")
     p.add_argument("--num-perm", dest="num_perm", type=int, help="MinHash permutations")
     p.add_argument("--seed", type=int, help="MinHash seed")
+    p.add_argument("--no-solutions", dest="solutions", action="store_const", const=False,
+                   help="do not compare code rows on their normalised reference solutions")
+    p.add_argument("--solution-min-tokens", dest="solution_min_tokens", type=int,
+                   help="tokens a normalised reference solution needs to count")
 
     p = _sub(subs, "decontaminate", "remove rows close to evaluation sets (13-gram overlap + paraphrase similarity)",
              "Remove rows sharing a content word n-gram with, or paraphrasing (TF-IDF word/char similarity, same "

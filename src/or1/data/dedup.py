@@ -10,8 +10,12 @@ Two passes, both keep the first row of a group in file order:
    and "3x + 7 = 31") or in a word that changes the answer ("largest" and "smallest prime factor of
    2024") are different problems.
    One query and at most one insert per row: near-linear in the number of rows.
-Both passes read `text.problem_text`: instruction sentences around a problem ("Solve the following
-problem.", "Problem 3:") are not part of it, so a copy with such a prefix is a copy.
+3. solution (code rows with a reference program, `extra_info.solution`): a row whose normalised
+   reference solution (code_solutions.py: identifiers renamed in order of use, literals abstracted) is
+   identical to a kept row's -> reason solution_duplicate. The same problem from another mirror often
+   has a rewritten statement but the same program.
+The statement passes read `text.problem_text`: instruction sentences around a problem ("Solve the
+following problem.", "Problem 3:") are not part of it, so a copy with such a prefix is a copy.
 
 Clusters in the report are the kept row with every row removed as its copy, directly or through a chain.
 """
@@ -22,6 +26,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from or1.data.code_solutions import normalize_solution, solution_of
 from or1.data.rows import Removal, StepOutcome, row_uid
 from or1.data.text import minhashes, numbers, problem_text, shingles, tokens
 
@@ -39,6 +44,9 @@ class DedupOptions:
         num_perm: MinHash permutations (the estimate's standard error is about sqrt(J(1-J)/num_perm)).
         seed: MinHash seed.
         max_clusters: clusters listed in the report (largest first); all are counted.
+        solutions: also compare code rows on their normalised reference solutions.
+        solution_min_tokens: tokens a normalised solution needs to count (short programs are shared by
+            unrelated problems).
     """
 
     threshold: float = 0.7
@@ -46,10 +54,14 @@ class DedupOptions:
     num_perm: int = 128
     seed: int = 1
     max_clusters: int = 1000
+    solutions: bool = True
+    solution_min_tokens: int = 30
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
             raise ValueError(f"dedup.threshold={self.threshold} must be in (0, 1]")
+        if self.solution_min_tokens < 1:
+            raise ValueError(f"dedup.solution_min_tokens={self.solution_min_tokens} must be >= 1")
         if self.ngram < 1 or self.num_perm < 16:
             raise ValueError(f"dedup.ngram={self.ngram} must be >= 1 and dedup.num_perm={self.num_perm} >= 16")
 
@@ -115,6 +127,29 @@ def _near_pass(survivors: list[int], toks: list[list[str]], texts: list[str], an
     return kept, removed, parent
 
 
+def _solution_pass(rows: list[dict[str, Any]], survivors: list[int], uids: list[str], min_tokens: int
+                   ) -> tuple[list[int], dict[int, Removal], dict[int, int], int]:
+    """Later code rows whose normalised reference solution equals a kept row's; also how many rows had one."""
+    first: dict[str, int] = {}
+    kept: list[int] = []
+    removed: dict[int, Removal] = {}
+    parent: dict[int, int] = {}
+    for i in survivors:
+        source = solution_of(rows[i]) if rows[i].get("ability") == "code" else None
+        norm = normalize_solution(source, min_tokens) if source is not None else None
+        if norm is None:
+            kept.append(i)
+            continue
+        j = first.setdefault(norm[0], i)
+        if j == i:
+            kept.append(i)
+            continue
+        parent[i] = j
+        removed[i] = Removal(uids[i], "solution_duplicate", {"duplicate_of": uids[j], "solution_tokens": norm[1],
+                                                             "solution_sha256": norm[0][:16]})
+    return kept, removed, parent, len(first) + len(removed)
+
+
 def _clusters(parent: dict[int, int], uids: list[str], reasons: dict[int, str], max_clusters: int
               ) -> tuple[list[dict[str, Any]], int]:
     """Group removed rows under the kept row at the end of their `duplicate_of` chain."""
@@ -139,7 +174,13 @@ def dedup_rows(rows: list[dict[str, Any]], opts: DedupOptions) -> StepOutcome:
     kept, near_removed, near_parent = _near_pass(survivors, toks, texts, [_answer(r) for r in rows], uids, opts)
     parent.update(near_parent)
     removed = {**exact_removed, **near_removed}
+    with_solution = 0
+    if opts.solutions:
+        kept, sol_removed, sol_parent, with_solution = _solution_pass(rows, kept, uids, opts.solution_min_tokens)
+        parent.update(sol_parent)
+        removed.update(sol_removed)
     clusters, n_clusters = _clusters(parent, uids, {i: r.reason for i, r in removed.items()}, opts.max_clusters)
     sizes = [c["size"] for c in clusters]
-    stats = {"clusters": n_clusters, "largest_cluster": max(sizes, default=0), "cluster_list": clusters}
+    stats = {"clusters": n_clusters, "largest_cluster": max(sizes, default=0), "cluster_list": clusters,
+             "solutions_compared": with_solution}
     return StepOutcome([rows[i] for i in kept], [removed[i] for i in sorted(removed)], stats)
