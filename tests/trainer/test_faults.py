@@ -7,11 +7,16 @@ weights bitwise equal to an undisturbed run's, and the same metrics (except wall
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
+import random
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -40,7 +45,7 @@ def _config(tmp: Path, name: str, easy: dict[str, Path], **sections) -> Path:
     return write_config(tmp / f"{name}.yaml", out_dir=str(tmp / name), model={"path": str(easy["model"])},
                         data={"train_files": [str(easy["train"])], "val_files": []},
                         filter={"online": False, "offline": False}, entropy={"adaptive": False, "coef": 0.01},
-                        keep_checkpoints=5, threads=1, **sections)
+                        **{"keep_checkpoints": 5, "threads": 1, **sections})
 
 
 def _strip(rows: list[dict]) -> list[dict]:
@@ -146,7 +151,7 @@ def test_resume_with_metrics_but_no_checkpoint_is_an_error(reference, tmp_path, 
 def test_a_fresh_start_refuses_an_out_dir_with_only_damaged_checkpoints(reference, tmp_path, easy):
     out, cfg = _copy(reference, tmp_path, easy)
     _truncate(out / "checkpoints" / "step_000004" / "state.pt")
-    with pytest.raises(CheckpointError, match="already holds checkpoints .* pass --resume"):
+    with pytest.raises(CheckpointError, match=r"already holds checkpoints .* pass --resume"):
         train(load_config(cfg), progress=False)
 
 
@@ -196,3 +201,100 @@ def test_a_full_disk_names_the_file_and_the_bytes_needed_and_free(reference, tmp
     assert " bytes, " in text and " are free; older checkpoints are intact" in text
     assert "LEFT ['latest', 'step_000002']" in text  # the failed save left no *.tmp behind
     assert "STEP2 VERIFIES" in text
+
+
+def _launch(cfg: Path, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "or1.cli", "train", str(cfg), "--no-progress", *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _six_steps(tmp: Path, name: str, easy: dict[str, Path], **sections) -> Path:
+    """Two stages of three steps, a checkpoint after every step (so kills often land inside a save)."""
+    return _config(tmp, name, easy, stages=[
+        {"steps": 3, "max_response_length": 24, "batch_size": 4, "mini_batch_size": 2, "group_size": 4},
+        {"steps": 3, "max_response_length": 28, "batch_size": 4, "mini_batch_size": 4, "group_size": 4},
+    ], checkpoint_every=1, keep_checkpoints=2, **sections)
+
+
+def _wait(proc: subprocess.Popen, until, timeout: float = 300.0) -> bool:
+    """Poll `until()` while `proc` runs; True when it held before the process ended."""
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        if until():
+            return True
+        time.sleep(0.002)
+    return False
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def _compare(a: Path, b: Path, final: str = "checkpoints/step_000006/model/model.safetensors") -> None:
+    assert (a / final).read_bytes() == (b / final).read_bytes()
+    skip = ("perf/", "reward/worker_restarts")
+    rows = [[{k: v for k, v in r.items() if not k.startswith(skip)} for r in read_metrics(d / "metrics.jsonl")]
+            for d in (a, b)]
+    assert rows[0] == rows[1]
+
+
+@pytest.mark.slow
+def test_twenty_kills_at_random_moments_end_bitwise_equal_with_no_tmp_left(tmp_path, easy):
+    """Half the kills land while a save's `*.tmp` exists, the rest at a random moment of the launch."""
+    full = _launch(_six_steps(tmp_path, "full", easy))
+    cfg = _six_steps(tmp_path, "killed", easy)
+    ckpts, rng, in_save = tmp_path / "killed" / "checkpoints", random.Random(17), 0
+    proc = _launch(cfg)
+    # The first kill waits for a checkpoint: --resume refuses an out_dir with metrics but no checkpoint.
+    assert _wait(proc, lambda: (ckpts / "step_000001" / "MANIFEST.json").exists()), proc.stdout.read()
+    for k in range(20):
+        if k:
+            proc = _launch(cfg, "--resume")
+        if k % 2 == 0:
+            in_save += _wait(proc, lambda: any(ckpts.glob("*.tmp")), timeout=120)
+            time.sleep(rng.uniform(0, 0.02))
+        else:
+            _wait(proc, lambda: False, timeout=rng.uniform(0.5, 15.0))
+        if proc.poll() is not None:
+            break  # finished before this kill: nothing left to interrupt
+        _kill(proc)
+    out, _ = _launch(cfg, "--resume").communicate(timeout=600)
+    assert full.wait(timeout=600) == 0
+    assert "final checkpoint" in out, out
+    assert k == 19 and in_save >= 5, (k, in_save)
+    _compare(tmp_path / "full", tmp_path / "killed")
+    assert not list((tmp_path / "killed").rglob("*.tmp"))
+
+
+def _pool_workers(pid: int) -> list[int]:
+    """Pids of the spawned worker processes of `pid` (not its multiprocessing resource tracker)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    pids = [int(c) for c in children.read_text().split()] if children.exists() else []
+    out = []
+    for c in pids:
+        with contextlib.suppress(OSError):
+            if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes():
+                out.append(c)
+    return out
+
+
+@pytest.mark.slow
+def test_a_reward_worker_kill_storm_changes_no_reward(tmp_path, easy):
+    """A math verifier worker SIGKILLed every 0.2 s for 30 s (or the whole run, if shorter)."""
+    quiet = _launch(_six_steps(tmp_path, "quiet", easy, reward={"workers": 2}))
+    stormed = _launch(_six_steps(tmp_path, "stormed", easy, reward={"workers": 2}))
+    kills, end = 0, time.monotonic() + 30
+    while stormed.poll() is None and time.monotonic() < end:
+        time.sleep(0.2)
+        workers = _pool_workers(stormed.pid)
+        if workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(random.choice(workers), signal.SIGKILL)
+                kills += 1
+    out, _ = stormed.communicate(timeout=600)
+    assert stormed.returncode == 0, out
+    assert quiet.wait(timeout=600) == 0
+    restarts = sum(r.get("reward/worker_restarts", 0) for r in read_metrics(tmp_path / "stormed" / "metrics.jsonl"))
+    assert kills >= 10 and restarts >= kills / 2, (kills, restarts)
+    _compare(tmp_path / "quiet", tmp_path / "stormed")

@@ -53,3 +53,26 @@ def test_verification_names_the_file_and_the_cause(tmp_path, damage, cause):
     target = ckpt if ckpt.exists() else ckpt.with_name("step_000008")
     with pytest.raises(CheckpointError, match=cause.replace("(", r"\(")):
         verify_checkpoint(target)
+
+
+def test_large_files_are_hashed_per_chunk_and_a_flip_names_its_chunk(tmp_path, monkeypatch):
+    from or1.trainer import manifest
+
+    monkeypatch.setattr(manifest, "CHUNK_BYTES", 1000)
+    ckpt = tmp_path / "step_000001"
+    ckpt.mkdir()
+    data = bytes(range(256)) * 10  # 2560 bytes: chunks of 1000, 1000, 560
+    with HashingWriter(ckpt / "big.bin") as w:
+        for i in range(0, len(data), 333):  # slices that straddle chunk boundaries
+            w.write(data[i : i + 333])
+    with HashingWriter(tmp_path / "one_write.bin") as w1:
+        w1.write(data[:10])
+        w1.write(data[10:])  # whole chunks inside one write are hashed in parallel
+    assert w.digest() == w1.digest() == file_digest(ckpt / "big.bin")
+    assert len(w.digest()["sha256"]) == 3
+    write_manifest(ckpt, 1, "fp", {"big.bin": w.digest()})
+    flipped = bytearray(data)
+    flipped[1500] ^= 1
+    (ckpt / "big.bin").write_bytes(bytes(flipped))
+    with pytest.raises(CheckpointError, match=r"big\.bin fails its checksum \(sha256 of bytes 1000\+ is "):
+        verify_checkpoint(ckpt)
