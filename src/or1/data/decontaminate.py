@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from or1.data.code_text import compared_text, number_sequence, sample_numbers
 from or1.data.eval_files import EvalProblems, load_eval_problems
 from or1.data.rows import Removal, StepOutcome, row_uid
 from or1.data.similarity import ContentIndex, PairScore
@@ -58,6 +59,7 @@ class DecontamOptions:
         rare_min: share of the eval problem's rare content words needed as evidence.
         common_frac: n-grams in at least this fraction of the eval problems are template phrases.
         template_rows: n-grams in this many training rows unlike the eval problem are template phrases.
+        sample_min_numbers: numbers a code eval problem's samples need for the sample test.
         after: ISO date; compare only with eval problems dated on or after it and report, never remove.
     """
 
@@ -73,13 +75,14 @@ class DecontamOptions:
     rare_min: float = 0.5
     common_frac: float = 0.05
     template_rows: int = 2
+    sample_min_numbers: int = 5
     after: str | None = None
 
     def __post_init__(self) -> None:
         if not self.against:
             raise ValueError("decontaminate.against: give at least one evaluation file")
-        if self.ngram < 1 or self.template_rows < 1:
-            raise ValueError("decontaminate.ngram and decontaminate.template_rows must be >= 1")
+        if self.ngram < 1 or self.template_rows < 1 or self.sample_min_numbers < 1:
+            raise ValueError("decontaminate.ngram, template_rows and sample_min_numbers must be >= 1")
         if not 0.0 < self.common_frac <= 1.0:
             raise ValueError(f"decontaminate.common_frac={self.common_frac} must be in (0, 1]")
         for name in ("ngram_min_similarity", "similarity", "similarity_with_numbers", "similarity_with_evidence",
@@ -114,6 +117,9 @@ class EvalIndex:
         self.common = {g for g, docs in owners.items() if len(docs) >= min_docs}
         self.owners = {g: docs for g, docs in owners.items() if g not in self.common}
         self.short_sizes = sorted({len(t) for t in toks if 0 < len(t) < opts.ngram})
+        # Code problems' sample numbers as " 3 1 4 2 " strings, for a contiguous match; too few: None.
+        seqs = [sample_numbers(t) if a == "code" else [] for t, a in zip(self.texts, evals.abilities, strict=True)]
+        self.samples = [f" {' '.join(q)} " if len(q) >= opts.sample_min_numbers else None for q in seqs]
 
     def shared(self, toks: list[str]) -> list[tuple[str, int]]:
         """(n-gram, eval problem) for every eval n-gram in `toks`, in reading order."""
@@ -141,6 +147,14 @@ def _ngram_hit(i: int, hits: list[tuple[str, int]], cos: np.ndarray, rows_with: 
     return None
 
 
+def _sample_hit(i: int, row_numbers: str, cos: np.ndarray, index: EvalIndex) -> int | None:
+    """The first code eval problem whose sample numbers the row states in order, among those it resembles."""
+    for e, seq in enumerate(index.samples):
+        if seq is not None and cos[i, e] >= index.opts.ngram_min_similarity and seq in row_numbers:
+            return e
+    return None
+
+
 def _is_paraphrase(s: PairScore, opts: DecontamOptions) -> bool:
     if s.cosine >= opts.similarity:
         return True
@@ -152,12 +166,16 @@ def _is_paraphrase(s: PairScore, opts: DecontamOptions) -> bool:
         s.cosine >= opts.similarity_with_evidence and (s.rare or 0.0) >= opts.rare_min)
 
 
-def _verdict(i: int, hits: list[tuple[str, int]], cos: np.ndarray, rows_with: dict[str, list[int]],
-             content: ContentIndex, opts: DecontamOptions) -> tuple[str, int, dict[str, Any]] | None:
-    """(reason, eval problem, evidence) for row `i`, or None when it is clean."""
+def _verdict(i: int, text: str, hits: list[tuple[str, int]], cos: np.ndarray, rows_with: dict[str, list[int]],
+             content: ContentIndex, index: EvalIndex) -> tuple[str, int, dict[str, Any]] | None:
+    """(reason, eval problem, evidence) for row `i` (its compared `text`), or None when it is clean."""
+    opts = index.opts
     if (hit := _ngram_hit(i, hits, cos, rows_with, content, opts)) is not None:
         gram, e = hit
         return "ngram_overlap", e, {"ngram": gram, **content.pair(content.n_refs + i, e, float(cos[i, e])).as_dict()}
+    if (e := _sample_hit(i, f" {' '.join(number_sequence(text))} ", cos, index)) is not None:
+        score = content.pair(content.n_refs + i, e, float(cos[i, e]))
+        return "sample_overlap", e, {"samples": (index.samples[e] or "").strip(), **score.as_dict()}
     for e in np.argsort(-cos[i])[:3]:  # the closest few: numbers and rare words may decide among them
         score = content.pair(content.n_refs + i, int(e), float(cos[i, e]))
         if _is_paraphrase(score, opts):
@@ -165,13 +183,23 @@ def _verdict(i: int, hits: list[tuple[str, int]], cos: np.ndarray, rows_with: di
     return None
 
 
+def _other_abilities_apart(cos: np.ndarray, rows: list[Any], evals: list[str | None]) -> None:
+    """Set the similarity of a row to eval problems of another ability (a math row and a LiveCodeBench
+    problem): -1 is below every threshold, so neither test can pair them. Unknown abilities are compared."""
+    ev = np.asarray([a if isinstance(a, str) else "" for a in evals], dtype=object)  # (E,)
+    for i, a in enumerate(rows):
+        if isinstance(a, str) and a:
+            cos[i, (ev != "") & (ev != a)] = -1.0
+
+
 def decontaminate_rows(rows: list[dict[str, Any]], opts: DecontamOptions) -> StepOutcome:
     """Drop rows that overlap or resemble an evaluation problem (reasons in the module docstring)."""
     evals = load_eval_problems(opts.against, after=opts.after)
     index = EvalIndex(evals, opts)
-    texts = [problem_text(r) for r in rows]
+    texts = [compared_text(problem_text(r), r.get("ability")) for r in rows]
     content = ContentIndex(evals.texts, texts)
     cos = content.cosines()  # (N, E)
+    _other_abilities_apart(cos, [r.get("ability") for r in rows], evals.abilities)
     hits = [index.shared(tokens(t)) for t in texts]
     rows_with: dict[str, list[int]] = defaultdict(list)
     for i, row_hits in enumerate(hits):
@@ -180,14 +208,17 @@ def decontaminate_rows(rows: list[dict[str, Any]], opts: DecontamOptions) -> Ste
     kept, removed, window = [], [], []
     per_benchmark: dict[str, int] = defaultdict(int)
     for i, row in enumerate(rows):
-        verdict = _verdict(i, hits[i], cos, rows_with, content, opts) if evals.names else None
+        verdict = _verdict(i, texts[i], hits[i], cos, rows_with, content, index) if evals.names else None
         if verdict is None:
             kept.append(row)
             continue
         reason, e, detail = verdict
         bench, eval_uid = evals.names[e]
         per_benchmark[bench] += 1
-        removal = Removal(row_uid(row, i), reason, {"benchmark": bench, "eval_uid": eval_uid, **detail})
+        evidence = {"benchmark": bench, "eval_uid": eval_uid, **detail}
+        if evals.dates[e] is not None:
+            evidence["eval_date"] = evals.dates[e]
+        removal = Removal(row_uid(row, i), reason, evidence)
         if opts.after is not None:  # a date window reports what it finds and removes nothing
             window.append(removal.as_dict())
             kept.append(row)

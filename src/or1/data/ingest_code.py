@@ -40,7 +40,7 @@ from typing import Any
 
 from or1.data.ingest_checks import Reject, check_tests, text_value
 
-__all__ = ["CODE_FORMATS", "decode_lcb_tests", "detect_code_format", "to_code_row"]
+__all__ = ["CODE_FORMATS", "decode_lcb_tests", "detect_code_format", "lcb_statement", "to_code_row"]
 
 CODE_FORMATS = ("livecodebench", "taco", "leetcode")
 MAX_DECOMPRESSED_BYTES = 1 << 30  # a zlib bomb stops here instead of filling memory
@@ -199,6 +199,20 @@ def _livecodebench(rec: dict[str, Any]) -> tuple[str, str, dict[str, Any], dict[
     if starter.strip():
         info["starter_code"] = starter
     return question, starter, gt, info
+
+
+def lcb_statement(rec: dict[str, Any]) -> tuple[str, str | None, str | None]:
+    """(statement, contest date YYYY-MM-DD, question_id) of a LiveCodeBench release row, tests unread:
+    decontamination compares statements, and a row whose tests are broken is still a benchmark problem.
+
+    Raises:
+        Reject: no statement, or a contest date that is not ISO.
+    """
+    meta = rec.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    qid = rec.get("question_id", meta.get("question_id"))
+    return (_problem(rec, ("question_content",)), _iso_date(rec.get("contest_date"), "contest_date"),
+            None if qid in (None, "") else text_value(qid, "question_id"))
 
 
 def _lines(value: Any) -> str:
