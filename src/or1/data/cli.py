@@ -151,10 +151,11 @@ def _add_filters(subs: argparse._SubParsersAction) -> None:
 
     p = _sub(subs, "decontaminate", "remove rows close to evaluation sets (13-gram overlap + paraphrase similarity)",
              "Remove rows sharing a content word n-gram with, or paraphrasing (TF-IDF word/char similarity, same "
-             "numbers, same rare words), any problem of the --against files (schema parquet).")
+             "numbers, same rare words), any problem of the --against files (schema parquet, or LiveCodeBench "
+             "release parquet/JSONL); code rows also by a code eval problem's sample numbers.")
     _io(p)
     p.add_argument("--against", nargs="+", required=True,
-                   help="evaluation parquet files (e.g. aime24.parquet)")
+                   help="evaluation files: schema parquet (aime24.parquet) or LiveCodeBench release rows")
     p.add_argument("--ngram", type=int, help="words per n-gram of the overlap test")
     p.add_argument("--threshold", dest="similarity", type=float, help="TF-IDF cosine that alone makes a paraphrase")
     p.add_argument("--similarity-with-evidence", dest="similarity_with_evidence", type=float,
@@ -163,6 +164,8 @@ def _add_filters(subs: argparse._SubParsersAction) -> None:
                    help="n-grams found in this fraction of the eval problems are template phrases")
     p.add_argument("--template-rows", dest="template_rows", type=int,
                    help="n-grams found in this many training rows unlike the eval problem are template phrases")
+    p.add_argument("--sample-min-numbers", dest="sample_min_numbers", type=int,
+                   help="numbers a code eval problem's samples need for the sample test")
     p.add_argument("--after", help="ISO date: compare only with eval problems dated on or after it; report, "
                                    "remove nothing")
 
