@@ -106,6 +106,10 @@ TRAIN = [
      "nums of length exactly k whose elements are distinct, or 0 if none exists.\n\nExample 1:\n\nInput: "
      "nums = [1,5,4,2,9,9,9], k = 3\nOutput: 15\n\nConstraints:\n\n1 <= k <= nums.length <= 10^5\n"
      "1 <= nums[i] <= 10^5", None, None),
+    # another problem on the same example input: its output differs, so the samples do not match
+    ("You are given a 0-indexed integer array nums and an integer k. Return the sum of the k largest elements "
+     "of nums.\n\nExample 1:\n\nInput: nums = [3,1,4,2], k = 2\nOutput: 7\n\nConstraints:\n\n"
+     "1 <= k <= nums.length <= 10^5", None, None),
     ("You are given a string word and an integer k. Return the number of substrings of word in which every "
      "character occurs exactly k times.\n\nExample 1:\n\nInput: word = \"igigee\", k = 2\nOutput: 3\n\n"
      "Constraints:\n\n1 <= word.length <= 10^5\n1 <= k <= word.length", None, None),

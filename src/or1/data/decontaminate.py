@@ -18,6 +18,15 @@ Two tests per row, against every problem of every `against` file, both decided o
   the numbers, a cosine of at least `similarity`. The IDF is fitted on the eval problems and the training
   pool together, so a phrase that many training problems use weighs little.
 The same words with other numbers make another problem (a variant, kept), as in dedup.
+Code problems (ability "code", e.g. a LiveCodeBench release file) are compared without their platform's
+input-format, output-format and constraints sections (code_text.py), which unrelated problems of one
+platform share word for word, and with three changes: the n-gram test also needs `code_ngram_coverage`
+of the eval problem's n-grams in the row (a platform's opener, "You are given a 0-indexed integer array
+nums and an integer k", is one n-gram); sample_overlap: the row states the eval problem's sample numbers
+(inputs and outputs, at least `sample_min_numbers`) in order and resembles it (cosine >=
+`ngram_min_similarity`); and with agreeing numbers a paraphrase needs cosine `code_similarity`, as the
+numbers of a code problem are its samples and constraints rather than its content. A row is compared
+only with eval problems of its own ability.
 Every row is compared with every eval problem (eval sets are small). `detail` names the benchmark, the
 eval problem's uid, the shared n-gram and the similarity evidence. With `after` (an ISO date), only eval
 problems dated on or after it (`extra_info.contest_date`, as LiveCodeBench dates its problems) are
@@ -60,6 +69,8 @@ class DecontamOptions:
         common_frac: n-grams in at least this fraction of the eval problems are template phrases.
         template_rows: n-grams in this many training rows unlike the eval problem are template phrases.
         sample_min_numbers: numbers a code eval problem's samples need for the sample test.
+        code_ngram_coverage: share of a code eval problem's n-grams a row must hold for the n-gram test.
+        code_similarity: cosine that is a paraphrase of a code eval problem when the numbers agree.
         after: ISO date; compare only with eval problems dated on or after it and report, never remove.
     """
 
@@ -76,6 +87,8 @@ class DecontamOptions:
     common_frac: float = 0.05
     template_rows: int = 2
     sample_min_numbers: int = 5
+    code_ngram_coverage: float = 0.3
+    code_similarity: float = 0.65
     after: str | None = None
 
     def __post_init__(self) -> None:
@@ -85,8 +98,9 @@ class DecontamOptions:
             raise ValueError("decontaminate.ngram, template_rows and sample_min_numbers must be >= 1")
         if not 0.0 < self.common_frac <= 1.0:
             raise ValueError(f"decontaminate.common_frac={self.common_frac} must be in (0, 1]")
-        for name in ("ngram_min_similarity", "similarity", "similarity_with_numbers", "similarity_with_evidence",
-                     "similarity_with_all_numbers", "numbers_min", "rare_min"):
+        for name in ("ngram_min_similarity", "code_ngram_coverage", "code_similarity", "similarity",
+                     "similarity_with_numbers", "similarity_with_evidence", "similarity_with_all_numbers",
+                     "numbers_min", "rare_min"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"decontaminate.{name}={getattr(self, name)} must be in [0, 1]")
         if self.after is not None and not _is_date(self.after):
@@ -117,6 +131,8 @@ class EvalIndex:
         self.common = {g for g, docs in owners.items() if len(docs) >= min_docs}
         self.owners = {g: docs for g, docs in owners.items() if g not in self.common}
         self.short_sizes = sorted({len(t) for t in toks if 0 < len(t) < opts.ngram})
+        self.code = [a == "code" for a in evals.abilities]
+        self.grams = [len(ngrams(t, opts.ngram) - self.common) for t in toks]  # content n-grams per problem
         # Code problems' sample numbers as " 3 1 4 2 " strings, for a contiguous match; too few: None.
         seqs = [sample_numbers(t) if a == "code" else [] for t, a in zip(self.texts, evals.abilities, strict=True)]
         self.samples = [f" {' '.join(q)} " if len(q) >= opts.sample_min_numbers else None for q in seqs]
@@ -136,14 +152,22 @@ def _numbers_agree(s: PairScore, opts: DecontamOptions) -> bool:
 
 
 def _ngram_hit(i: int, hits: list[tuple[str, int]], cos: np.ndarray, rows_with: dict[str, list[int]],
-               content: ContentIndex, opts: DecontamOptions) -> tuple[str, int] | None:
-    """The first shared n-gram that is content, not template, with an eval problem the row resembles."""
+               content: ContentIndex, index: EvalIndex) -> tuple[str, int, float | None] | None:
+    """The first shared n-gram that is content, not template, with an eval problem the row resembles, and for
+    a code eval problem the share of its n-grams the row holds (a platform's opener is one n-gram or two)."""
+    opts = index.opts
+    shared: dict[int, set[str]] = defaultdict(set)
+    for gram, e in hits:
+        shared[e].add(gram)
     for gram, e in hits:
         if cos[i, e] < opts.ngram_min_similarity or not _numbers_agree(content.pair(content.n_refs + i, e, 0.0), opts):
             continue
+        coverage = len(shared[e]) / max(1, index.grams[e]) if index.code[e] else None
+        if coverage is not None and coverage < opts.code_ngram_coverage:
+            continue
         unlike = sum(1 for q in rows_with[gram] if q != i and cos[q, e] < opts.ngram_min_similarity)
         if unlike < opts.template_rows:
-            return gram, e
+            return gram, e, coverage
     return None
 
 
@@ -155,11 +179,13 @@ def _sample_hit(i: int, row_numbers: str, cos: np.ndarray, index: EvalIndex) -> 
     return None
 
 
-def _is_paraphrase(s: PairScore, opts: DecontamOptions) -> bool:
+def _is_paraphrase(s: PairScore, opts: DecontamOptions, code: bool) -> bool:
     if s.cosine >= opts.similarity:
         return True
     if not _numbers_agree(s, opts):
         return False
+    if code:  # a code problem's numbers are samples (their own test) and constraints (template)
+        return s.cosine >= opts.code_similarity
     if s.cosine >= opts.similarity_with_all_numbers and s.numbers == 1.0 and s.digits >= opts.specific_digits:
         return True
     return s.cosine >= opts.similarity_with_numbers or (
@@ -170,15 +196,16 @@ def _verdict(i: int, text: str, hits: list[tuple[str, int]], cos: np.ndarray, ro
              content: ContentIndex, index: EvalIndex) -> tuple[str, int, dict[str, Any]] | None:
     """(reason, eval problem, evidence) for row `i` (its compared `text`), or None when it is clean."""
     opts = index.opts
-    if (hit := _ngram_hit(i, hits, cos, rows_with, content, opts)) is not None:
-        gram, e = hit
-        return "ngram_overlap", e, {"ngram": gram, **content.pair(content.n_refs + i, e, float(cos[i, e])).as_dict()}
+    if (hit := _ngram_hit(i, hits, cos, rows_with, content, index)) is not None:
+        gram, e, coverage = hit
+        detail = {"ngram": gram, **content.pair(content.n_refs + i, e, float(cos[i, e])).as_dict()}
+        return "ngram_overlap", e, detail if coverage is None else {**detail, "ngram_coverage": round(coverage, 4)}
     if (e := _sample_hit(i, f" {' '.join(number_sequence(text))} ", cos, index)) is not None:
         score = content.pair(content.n_refs + i, e, float(cos[i, e]))
         return "sample_overlap", e, {"samples": (index.samples[e] or "").strip(), **score.as_dict()}
     for e in np.argsort(-cos[i])[:3]:  # the closest few: numbers and rare words may decide among them
         score = content.pair(content.n_refs + i, int(e), float(cos[i, e]))
-        if _is_paraphrase(score, opts):
+        if _is_paraphrase(score, opts, index.code[int(e)]):
             return "paraphrase", int(e), score.as_dict()
     return None
 
