@@ -82,6 +82,12 @@ TRAIN = [
      "finishes on.\n\nInput\n\nH W\nS_r S_c\nthe grid\nX\n\nConstraints: 1 <= H, W <= 50, 1 <= |X| <= 50.\n\n"
      "Sample Input 1\n\n2 3\n2 1\n.#.\n...\nULDRR\n\nSample Output 1\n\n2 3", "sample_overlap",
      "livecodebench/abc905_b"),
+    # a LeetCode dump's copy of K_SPECIAL: markdown headings, the constraints reflowed
+    ("You are given a string word and an integer k.\n\nWe call word k-special if |freq(word[i]) - freq(word[j])| "
+     "<= k for all indices i and j, where freq(x) is the frequency of the character x in word.\n\nReturn the "
+     "minimum number of characters you need to delete to make word k-special.\n\n**Example 1:**\n\n"
+     "**Input:** word = \"aabcaba\", k = 0\n**Output:** 3\n\n**Constraints:** `1 <= word.length <= 10^5`, "
+     "`0 <= k <= 10^5`", "ngram_overlap", "livecodebench/3085"),
     # unrelated AtCoder problems with the same template and constraints
     ("You are given a sequence A of N positive integers. Find the maximum of A_i + A_j over pairs 1 \\leq i < j "
      "\\leq N with A_i + A_j even, or print -1 if there is no such pair." + ATCODER_IO.format(
