@@ -18,7 +18,7 @@ from typing import Literal
 from or1.rewards.extract import answer_section
 from or1.rewards.math_equiv import equivalent, settled
 from or1.rewards.math_extract import all_boxed, extract_answer, extract_boxed, is_prose, joined_boxes, stated_answer
-from or1.rewards.math_normalize import normalize
+from or1.rewards.math_normalize import normalize, strip_delimiters
 from or1.rewards.math_second_opinion import library_equal
 from or1.rewards.math_wellformed import malformed
 from or1.rewards.pool import WorkerPool
@@ -147,7 +147,7 @@ def verify_normalized(
     # own symbolic comparison (a parse per fragment) then only runs on what it did not accept.
     for i, cand in enumerate(raw):
         for g in written:
-            if library_equal(g, f"${cand}$")[0]:
+            if library_equal(g, f"${cand}$", whole=cand)[0]:
                 return True, i, None
     piece = None
     if sentence:
@@ -206,8 +206,8 @@ def _empty(reading: _Reading, gold: str | list[str], seconds: float) -> RewardRe
     """Nothing to compare: unfinished and no_answer keep their status; a malformed answer is wrong
     unless it is the gold's own text (a gold may be written oddly too)."""
     if reading.status == "malformed":
-        golds = _gold_forms(gold)[0]
-        same = next((r for r in reading.rejected if normalize(r) in golds), None)
+        written = {strip_delimiters(g) for g in gold_answers(gold)}
+        same = next((r for r in reading.rejected if strip_delimiters(r) in written), None)
         if same is not None:
             return RewardResult(1.0, "ok", seconds, same)
         return RewardResult(0.0, "wrong", seconds, reading.rejected[0], {"reason": "malformed answer"})

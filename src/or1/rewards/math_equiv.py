@@ -28,8 +28,10 @@ from or1.rewards.math_sympy import sympy_equal
 __all__ = ["equivalent", "hedged", "settled"]
 
 # A number without spaces, then words: the possessive-free pattern stays linear on long input.
+# A unit is a word of two letters or more, or one of the one-letter SI symbols: "3 x" is a product.
 _UNIT = re.compile(
-    r"^(?P<num>[^a-zA-Z\\\s]*\d[^a-zA-Z\\\s]*|\\frac\{\d+\}\{\d+\}) +[a-zA-Z][a-zA-Z ./]*(?:\^\{?\d\}?)?$"
+    r"^(?P<num>[^a-zA-Z\\\s]*\d[^a-zA-Z\\\s]*|\\frac\{\d+\}\{\d+\}) +"
+    r"(?:[a-zA-Z]{2,}[a-zA-Z ./]*|[mgsLKNJWVA](?:[ ./][a-zA-Z ./]*)?)(?:\^\{?\d\}?)?$"
 )
 _WORDS = re.compile(r"^[a-zA-Z][a-zA-Z '\-]*$")
 _CHOICE = re.compile(r"^\(([A-Za-z])\)$")

@@ -16,8 +16,8 @@ from functools import lru_cache
 from typing import Any
 
 from or1.rewards.math_normalize import normalize
-from or1.rewards.math_sympy import hazard_free, sympy_safe
-from or1.rewards.math_wellformed import malformed
+from or1.rewards.math_sympy import covers, hazard_free, sympy_safe
+from or1.rewards.math_wellformed import malformed, names_a_value
 
 __all__ = ["library_equal", "library_reading", "math_text"]
 
@@ -68,12 +68,20 @@ def _hedged(gold: str, pred: str) -> bool:
     return hedged(normalize(gold), normalize(pred))
 
 
-def library_equal(gold_text: str, pred_text: str) -> tuple[bool, str | None]:
+def _covers(piece: str, answer: str) -> bool:
+    """math-verify read the whole answer, not a fragment of it (`3z7a` must not read as 3)."""
+    squash = str.maketrans("", "", " $")
+    return normalize(piece).translate(squash) == normalize(answer).translate(squash)
+
+
+def library_equal(gold_text: str, pred_text: str, whole: str | None = None) -> tuple[bool, str | None]:
     """math-verify's verdict on two raw texts, behind or1's guards.
 
     Args:
         gold_text: the gold as written (a bare answer is wrapped as math, see `math_text`).
         pred_text: the prediction as math-verify should read it (a sentence, or `$answer$`).
+        whole: when `pred_text` holds one extracted answer, that answer: math-verify must then have
+            read all of it (a parser that stops at the first junk character reads `3z7a` as 3).
 
     Returns:
         (equal, the prediction's piece math-verify extracted). Not equal when either side has no
@@ -87,6 +95,10 @@ def library_equal(gold_text: str, pred_text: str) -> tuple[bool, str | None]:
         return False, piece
     gold_piece = _extracted(gold) or gold_text
     if malformed(piece) or not sympy_safe(normalize(piece)) or _hedged(gold_piece, piece):
+        return False, piece
+    if whole is not None and not (_covers(piece, whole) and covers(pred, piece)):
+        return False, piece
+    if "=" not in gold_piece and not names_a_value(piece):
         return False, piece
     from math_verify import verify
 

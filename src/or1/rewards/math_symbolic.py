@@ -16,6 +16,7 @@ Deciding, in order:
 
 from __future__ import annotations
 
+import cmath
 import random
 import re
 from typing import Any
@@ -71,13 +72,13 @@ def _calculator(s: str) -> Any | None:
 
 
 def _latex(s: str) -> Any | None:
-    from or1.rewards.math_sympy import parse_math
+    from or1.rewards.math_sympy import covers, parse_math
 
     try:
         found = parse_math(s)  # cached: the same parse math_sympy's comparison uses
     except Exception:
         return None
-    if len(found) < 2 or str(found[1]).replace(" ", "") != s.replace(" ", ""):
+    if len(found) < 2 or not covers(found, s):
         return None  # math-verify understood only part of it: no verdict on a fragment
     return found[0]
 
@@ -114,8 +115,10 @@ def _numeric_agree(a: Any, b: Any) -> bool:
         point = {x: rng.uniform(0.3, 3.0) for x in symbols}
         try:
             va, vb = complex(a.evalf(30, subs=point)), complex(b.evalf(30, subs=point))
-        except (TypeError, ValueError, ZeroDivisionError):
+        except (TypeError, ValueError, ZeroDivisionError, OverflowError):
             continue
+        if not (cmath.isfinite(va) and cmath.isfinite(vb)):
+            continue  # beyond float range: no evidence either way
         if abs(va - vb) > _REL_TOL * max(1.0, abs(va), abs(vb)):
             return False
         agreed += 1

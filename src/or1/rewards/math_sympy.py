@@ -14,7 +14,9 @@ import re
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["hazard_free", "parse_math", "sympy_equal", "sympy_safe"]
+from or1.rewards.math_wellformed import names_a_value
+
+__all__ = ["covers", "hazard_free", "parse_math", "sympy_equal", "sympy_safe"]
 
 _MAX_SYMPY_CHARS = 400
 _MAX_DEPTH = 12
@@ -23,6 +25,8 @@ _MAX_FACTORIAL = 1_000
 _EXPONENT = re.compile(r"\^\s*\{?\s*([+-]?\d+)")
 _FACTORIAL = re.compile(r"(\d+)\s*!")
 _FACTORIAL_OF_EXPR = re.compile(r"[)}\]]\s*!(?!=)")  # (10^{9999})! or {n}!: unknown size
+_COMMAND_OR_TEXT = re.compile(r"\\(?:text|mathrm|mbox|textbf|operatorname)\s*\{[^{}]*\}|\\[a-zA-Z]+")
+_LETTER = re.compile(r"(?<![a-zA-Z])[a-df-hj-zA-Z](?![a-zA-Z])")  # a one-letter symbol other than e and i
 _TOWER = re.compile(r"\^\s*\{[^{}]*\^|\^\s*\d+\s*\^|\*\*.*\*\*")
 
 
@@ -83,6 +87,20 @@ def parse_math(s: str) -> tuple[Any, ...]:
     )
 
 
+def covers(found: tuple[Any, ...], s: str) -> bool:
+    """math-verify read all of `s`, not a fragment: the text it reports is `s`, and a letter of `s`
+    did not vanish from a result that came out a plain number (its parser drops what it cannot
+    read: `3a.` and `3.c` read as 3)."""
+    strings = [x for x in found if isinstance(x, str)]
+    squash = str.maketrans("", "", " {}")
+    if not strings or strings[-1].translate(squash) != s.translate(squash):
+        return False
+    value = found[0]
+    letters = _LETTER.findall(_COMMAND_OR_TEXT.sub(" ", s))
+    lost = bool(letters) and getattr(value, "is_number", False) and not getattr(value, "is_Relational", False)
+    return not lost
+
+
 def sympy_equal(gold: str, pred: str) -> bool:
     """math-verify's parse + verify on two normalised answers, without its signal timeouts.
 
@@ -99,7 +117,9 @@ def sympy_equal(gold: str, pred: str) -> bool:
     from math_verify import verify
 
     g, p = parse_math(gold), parse_math(pred)
-    if not g or not p:
+    if not g or not p or not (covers(g, gold) and covers(p, pred)):
+        return False
+    if "=" not in gold and not names_a_value(pred):
         return False
     try:
         return bool(verify(list(g), list(p), allow_set_relation_comp=True, timeout_seconds=None))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["malformed"]
+__all__ = ["malformed", "names_a_value"]
 
 _OPENERS = {"(": "round", "[": "round", "{": "brace"}
 _CLOSERS = {")": "round", "]": "round", "}": "brace"}
@@ -26,6 +26,10 @@ _BINARY = set("*/^_=<>")  # may not start an operand position; + and - may (sign
 _ENDLESS = set("+-*/^_=<>")  # may not end an answer
 _OPERAND_STOPS = set(",;")  # separators: need something on both sides inside brackets
 _COMMAND = re.compile(r"\\([a-zA-Z]+)")
+_EMPTY_BRACKETS = re.compile(r"(?<!\\)[(\[][\s]*[)\]]|(?<![\\_^a-zA-Z])\{\s*\}")
+_DOUBLE_DOT = re.compile(r"(?<!\.)\.\.(?!\.)")
+_BAD_ESCAPE = re.compile(r"\\[^a-zA-Z{}\\,;:!% $#&|\s()\[\]]")  # \, \; \! \% \$ \{ \| ... are LaTeX
+_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 _TEXT = re.compile(r"\\(?:text|mathrm|textbf|textit|textrm|textnormal|mbox|operatorname)\s*\{[^{}]*\}")
 # Commands that may appear in a final answer (math mode and text wrappers). Anything else is junk.
 _KNOWN_NAMES = """
@@ -50,15 +54,14 @@ _KNOWN = frozenset(_KNOWN_NAMES.split())
 
 
 def _bracket_error(s: str) -> str | None:
-    stack: list[str] = []
+    stack: list[tuple[str, int]] = []  # (opening character, position)
     i = 0
     while i < len(s):
         c = s[i]
         if c == "\\" and i + 1 < len(s) and s[i + 1] in "{}":
-            kind = "set"
             if s[i + 1] == "{":
-                stack.append(kind)
-            elif not stack or stack.pop() != kind:
+                stack.append(("\\{", i))
+            elif not stack or stack.pop()[0] != "\\{":
                 return "unbalanced \\{ \\}"
             i += 2
             continue
@@ -66,9 +69,14 @@ def _bracket_error(s: str) -> str | None:
             i += 2  # a matrix row break
             continue
         if c in _OPENERS:
-            stack.append(_OPENERS[c])
-        elif c in _CLOSERS and (not stack or stack.pop() != _CLOSERS[c]):
-            return f"unbalanced {c!r}"
+            stack.append((c, i))
+        elif c in _CLOSERS:
+            if not stack or _OPENERS.get(stack[-1][0]) != _CLOSERS[c]:
+                return f"unbalanced {c!r}"
+            opener, start = stack.pop()
+            # [a, b) and (a, b] are intervals: a mixed pair must hold two endpoints.
+            if opener + c in ("[)", "(]") and "," not in s[start:i]:
+                return f"unbalanced {opener!r} ... {c!r}"
         i += 1
     return "unclosed bracket" if stack else None
 
@@ -78,7 +86,7 @@ def _operator_error(s: str) -> str | None:
     skeleton = _COMMAND.sub("a", _TEXT.sub("a", s)).replace(" ", "")
     prev = "("  # the start behaves like an opening bracket
     for c in skeleton:
-        joined = c in "<>=" and prev in "<>=!"  # <=, >=, != are one operator
+        joined = c == "=" and prev in "<>!"  # <=, >=, != are one operator; == is no answer's
         if c in _BINARY and prev in _BINARY | set("+-([{,;") and not joined:
             return f"operator {c!r} after {prev!r}"
         if c in _OPERAND_STOPS and prev in set("([{,;") | _ENDLESS:
@@ -89,6 +97,40 @@ def _operator_error(s: str) -> str | None:
     if prev in _ENDLESS:
         return f"ends with operator {prev!r}"
     return None
+
+
+def _shape_error(s: str) -> str | None:
+    """Junk shapes that balance: empty brackets, `..`, a trailing separator, an equation between
+    two numbers, an escaped character that is no LaTeX symbol."""
+    if _EMPTY_BRACKETS.search(s):
+        return "empty brackets"
+    if _DOUBLE_DOT.search(s):
+        return "'..'"
+    if s.rstrip()[-1:] in (",", ";"):
+        return "ends with a separator"
+    bad = _BAD_ESCAPE.search(s.replace("\\\\", " "))  # a matrix row break is no escape
+    if bad:
+        return f"escaped {bad.group(0)!r}"
+    sides = [x.strip() for x in s.split("=")] if "=" in s and "<" not in s and ">" not in s else []
+    if len(sides) > 1 and all(_NUMBER.match(x) for x in sides):
+        return "an equation between numbers"
+    return None
+
+
+_NAME = re.compile(
+    r"^(?:[A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?'*(?:\([a-z0-9,]*\))?|[A-Z]{2,4}|\\[a-zA-Z]+(?:_\{?[A-Za-z0-9]+\}?)?"
+    r"|\([A-Za-z,_{}0-9]+\)|\|[A-Za-z]+\||[A-Za-z_{}0-9]+:[A-Za-z_{}0-9]+)$"
+)
+
+
+def names_a_value(answer: str) -> bool:
+    """Whether an answer `lhs = ... = value` may be read as its last side: the left side names what
+    is asked (`x`, `f(2)`, `a_{37}`, `(p, q)`, `AB`, `|AB|`), so `x = 5+5+1 = 11` answers 11. An
+    answer without `=` is its own value. `zz 2 = 3` is an equation, not the value 3."""
+    if "=" not in answer.replace("<=", "").replace(">=", "").replace("!=", ""):
+        return True
+    lhs = answer.split("=", 1)[0].replace(" ", "").replace("\\left", "").replace("\\right", "")
+    return bool(lhs) and _NAME.match(lhs.rstrip("\\<>!")) is not None
 
 
 def malformed(answer: str) -> str | None:
@@ -103,7 +145,7 @@ def malformed(answer: str) -> str | None:
         "3(4\\\\tz(b/;2y -x]" -> a reason; "[0, 1)" -> None; "x \\\\le 5" -> None.
     """
     s = answer.strip().replace("{,}", ",")
-    if s.startswith("]") and s.endswith("[") and len(s) > 2:
+    if s.startswith("]") and s.endswith("[") and "," in s:
         s = "(" + s[1:-1] + ")"  # ]a, b[ is the French open interval
     if not s:
         return "empty"
@@ -112,4 +154,4 @@ def malformed(answer: str) -> str | None:
     for m in _COMMAND.finditer(s):
         if m.group(1) not in _KNOWN:
             return f"unknown command \\{m.group(1)}"
-    return _bracket_error(s) or _operator_error(s)
+    return _bracket_error(s) or _shape_error(s) or _operator_error(s.rstrip(" ."))
