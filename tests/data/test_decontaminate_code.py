@@ -110,12 +110,17 @@ def test_a_file_in_neither_layout_is_named(tmp_path):
 @pytest.mark.parametrize("text, kept, dropped", [
     ("Find X.\n\nInput\n\nThe input is given from Standard Input in the following format:\nN\n\nOutput\n\n"
      "Print the answer.\n\nConstraints\n\n- 1 \\leq N \\leq 10^5\n\nSample Input 1\n\n3\n\nSample Output 1\n\n9",
-     ["Find X.", "Sample Input:", "3", "9"], ["Standard Input", "Print the answer", "10^5", "Sample Input 1"]),
+     ["Find X.", "Sample Input\n", "3", "9"], ["Standard Input", "Print the answer", "10^5", "Sample Input 1"]),
     ("Return the sum.\n\nExample 1:\n\nInput: nums = [1,2]\nOutput: 3\nExplanation: 1 + 2 = 3.\n\n"
      "Constraints:\n\n1 <= nums.length <= 100", ["Return the sum.", "Input: nums = [1,2]", "Output: 3"],
      ["Explanation", "nums.length", "Example 1"]),
     ("Constraints: 1 <= n <= 10. Print n.", ["Constraints: 1 <= n <= 10. Print n."], []),  # all template: as is
     ("The output of the machine is the input of the next one.", ["The output of the machine"], []),
+    # sentences that start like headings are story; Codeforces examples print bare input/output lines
+    ("Constraints on the input are loose.\nNote that n can be 0.\n\nInput\n\nOne integer n.\n\nExamples\n\n"
+     "input\n5\noutput\n120\n\nNote\n\nFive factorial.", ["Constraints on the input are loose.",
+                                                          "Note that n can be 0.", "input\n5\noutput\n120",
+                                                          "Five factorial."], ["One integer"]),
 ])
 def test_code_statement_drops_platform_sections(text, kept, dropped):
     out = code_statement(text)

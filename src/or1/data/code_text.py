@@ -21,27 +21,32 @@ import re
 
 __all__ = ["code_statement", "compared_text", "number_sequence", "sample_numbers"]
 
-_TEMPLATE = re.compile(
-    r"^\s*(?:#+\s*|\*\*)?(?:(?:input|output)(?:\s+(?:format|specification|description))?\s*:?\s*(?:\*\*)?\s*$"
-    r"|constraints?\b|explanation\b)", re.IGNORECASE)
+# Headings end their line, or a colon follows them ("Constraints: 1 <= n"): "Constraints on the input are
+# loose." and "Note that ..." are sentences of the story.
+_END = r"\s*(?:\*\*)?\s*(?::.*)?$"
+_HEAD = r"^\s*(?:#+\s*|\*\*)?"  # markdown heading or bold
+_IO = re.compile(_HEAD + r"(?:input|output)(?:\s+(?:format|specification|description))?\s*:?\s*(?:\*\*)?\s*$",
+                 re.IGNORECASE)
+_TEMPLATE = re.compile(_HEAD + r"(?:constraints?|explanation)" + _END, re.IGNORECASE)
 # In samples "3,1,4,2" is four numbers (text.numbers reads a thousands separator there).
 _VALUE = re.compile(r"\d+(?:\.\d+)?")
 # Sample and example headings keep their section; their numbers ("Sample Input 2") are not the problem's.
-_KEEP = re.compile(
-    r"^\s*(?:#+\s*|\*\*)?(sample\s+(?:input|output)|examples?|notes?|follow[- ]up)\b\s*\d*\s*:?", re.IGNORECASE)
+_KEEP = re.compile(_HEAD + r"(sample\s+(?:input|output)|examples?|notes?|follow[- ]up)\s*\d*(?=" + _END + ")",
+                   re.IGNORECASE)
 
 
 def _sections(text: str) -> list[tuple[str, str]]:
     """(kind, line) for every line: kind "template" (dropped), "sample" (a sample or example) or "story";
-    sample headings lose their numbers."""
+    sample headings lose their numbers. Inside examples a bare "input"/"output" line (Codeforces prints
+    its examples so) belongs to the example."""
     out: list[tuple[str, str]] = []
     kind = "story"
     for line in text.split("\n"):
-        if _TEMPLATE.match(line):
+        if _TEMPLATE.match(line) or (kind != "sample" and _IO.match(line)):
             kind = "template"
         elif heading := _KEEP.match(line):
             kind = "sample" if heading.group(1).lower().startswith(("sample", "example")) else "story"
-            line = f"{heading.group(1)}:{line[heading.end():]}"
+            line = heading.group(1) + line[heading.end():]
         out.append((kind, line))
     return out
 
