@@ -209,11 +209,11 @@ def _launch(cfg: Path, *extra: str) -> subprocess.Popen:
 
 
 def _six_steps(tmp: Path, name: str, easy: dict[str, Path], **sections) -> Path:
-    """Two stages of three steps, a checkpoint after every step (so kills often land inside a save)."""
-    return _config(tmp, name, easy, stages=[
-        {"steps": 3, "max_response_length": 24, "batch_size": 4, "mini_batch_size": 2, "group_size": 4},
-        {"steps": 3, "max_response_length": 28, "batch_size": 4, "mini_batch_size": 4, "group_size": 4},
-    ], checkpoint_every=1, keep_checkpoints=2, **sections)
+    """Two stages of three steps (unless `stages` says otherwise), a checkpoint after every step (so kills
+    often land inside a save)."""
+    six = [{"steps": 3, "max_response_length": 24, "batch_size": 4, "mini_batch_size": 2, "group_size": 4},
+           {"steps": 3, "max_response_length": 28, "batch_size": 4, "mini_batch_size": 4, "group_size": 4}]
+    return _config(tmp, name, easy, **{"stages": six, "checkpoint_every": 1, "keep_checkpoints": 2, **sections})
 
 
 def _wait(proc: subprocess.Popen, until, timeout: float = 300.0) -> bool:
@@ -241,30 +241,41 @@ def _compare(a: Path, b: Path, final: str = "checkpoints/step_000006/model/model
 
 @pytest.mark.slow
 def test_twenty_kills_at_random_moments_end_bitwise_equal_with_no_tmp_left(tmp_path, easy):
-    """Half the kills land while a save's `*.tmp` exists, the rest at a random moment of the launch."""
-    full = _launch(_six_steps(tmp_path, "full", easy))
-    cfg = _six_steps(tmp_path, "killed", easy)
-    ckpts, rng, in_save = tmp_path / "killed" / "checkpoints", random.Random(17), 0
-    proc = _launch(cfg)
+    """Kills at random moments of 20 launches: 8 while a save's `*.tmp` exists, 6 just after a step's metrics
+    line, 6 at a random time after the launch (loading, resuming, sampling); then a last launch finishes."""
+    stages = [{"steps": 8, "max_response_length": 24, "batch_size": 4, "mini_batch_size": 2, "group_size": 4},
+              {"steps": 8, "max_response_length": 28, "batch_size": 4, "mini_batch_size": 4, "group_size": 4}]
+    full = _launch(_six_steps(tmp_path, "full", easy, stages=stages))
+    cfg = _six_steps(tmp_path, "killed", easy, stages=stages)
+    out_dir, rng = tmp_path / "killed", random.Random(17)
+    ckpts, metrics = out_dir / "checkpoints", out_dir / "metrics.jsonl"
+    moments = ["save"] * 8 + ["step"] * 6 + ["time"] * 6
+    rng.shuffle(moments)
+    proc, kills, in_save = _launch(cfg), 0, 0
     # The first kill waits for a checkpoint: --resume refuses an out_dir with metrics but no checkpoint.
     assert _wait(proc, lambda: (ckpts / "step_000001" / "MANIFEST.json").exists()), proc.stdout.read()
-    for k in range(20):
+    for k, moment in enumerate(moments):
         if k:
             proc = _launch(cfg, "--resume")
-        if k % 2 == 0:
-            in_save += _wait(proc, lambda: any(ckpts.glob("*.tmp")), timeout=120)
-            time.sleep(rng.uniform(0, 0.02))
+        if moment == "save":
+            in_save += _wait(proc, lambda: any(ckpts.glob("*.tmp")))
+            time.sleep(rng.uniform(0, 0.01))
+        elif moment == "step":
+            seen = len(metrics.read_text().splitlines()) if metrics.exists() else 0
+            _wait(proc, lambda s=seen: metrics.exists() and len(metrics.read_text().splitlines()) > s)
+            time.sleep(rng.uniform(0, 0.3))
         else:
-            _wait(proc, lambda: False, timeout=rng.uniform(0.5, 15.0))
+            _wait(proc, lambda: False, timeout=rng.uniform(0.2, 8.0))
         if proc.poll() is not None:
-            break  # finished before this kill: nothing left to interrupt
+            break  # it finished before this kill: nothing left to interrupt
         _kill(proc)
+        kills += 1
     out, _ = _launch(cfg, "--resume").communicate(timeout=600)
     assert full.wait(timeout=600) == 0
     assert "final checkpoint" in out, out
-    assert k == 19 and in_save >= 5, (k, in_save)
-    _compare(tmp_path / "full", tmp_path / "killed")
-    assert not list((tmp_path / "killed").rglob("*.tmp"))
+    assert kills == 20 and in_save >= 5, (kills, in_save)
+    _compare(tmp_path / "full", out_dir, "checkpoints/step_000016/model/model.safetensors")
+    assert not list(out_dir.rglob("*.tmp"))
 
 
 def _pool_workers(pid: int) -> list[int]:
@@ -298,3 +309,29 @@ def test_a_reward_worker_kill_storm_changes_no_reward(tmp_path, easy):
     restarts = sum(r.get("reward/worker_restarts", 0) for r in read_metrics(tmp_path / "stormed" / "metrics.jsonl"))
     assert kills >= 10 and restarts >= kills / 2, (kills, restarts)
     _compare(tmp_path / "quiet", tmp_path / "stormed")
+
+
+@pytest.mark.slow
+def test_a_damaged_shard_of_a_torchrun_checkpoint_falls_back_exactly(tmp_path, easy):
+    """DCP checkpoints follow the same rules: a bit flipped in rank 1's shard file sets the checkpoint aside."""
+    from conftest import netns_skip_reason, torchrun_cmd
+
+    if netns_skip_reason() is not None:
+        pytest.skip(str(netns_skip_reason()))
+
+    def run(cfg: Path, *extra: str) -> str:
+        cmd = torchrun_cmd(["-m", "or1.cli", "train", str(cfg), "--no-progress", *extra], 2, port=29517)
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        return done.stdout + done.stderr
+
+    run(_config(tmp_path, "ref", easy))
+    out, cfg = _copy(tmp_path / "ref", tmp_path, easy)
+    shard = out / "checkpoints" / "step_000004" / "sharded" / "__1_0.distcp"
+    data = bytearray(shard.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    shard.write_bytes(bytes(data))
+    log = run(cfg, "--resume")
+    assert f"skipping checkpoint step_000004: {shard} fails its checksum" in log
+    assert "kept as step_000004.invalid" in log and "step_000002 at step 2" in log
+    _assert_same_as(tmp_path / "ref", out)
