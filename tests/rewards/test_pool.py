@@ -112,7 +112,7 @@ def _storm(pool: WorkerPool, every_s: float, only_starting: bool = False, for_s:
 def _run_storm(seconds: float) -> None:
     expected = [sum(range(k, k + SLOW_SUM[0].stop)) for k in range(40)]
     with WorkerPool(sum, workers=2, timeout_s=30.0) as p:
-        stop, kills = _storm(p, 0.2)
+        stop, kills = _storm(p, 0.2, for_s=seconds)  # a storm that lasts `seconds`, whatever the pool does
         end = time.monotonic() + seconds
         while time.monotonic() < end:
             results = p.map([(range(k, k + SLOW_SUM[0].stop),) for k in range(40)])

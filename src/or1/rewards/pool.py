@@ -25,41 +25,10 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any, Literal
 
+from or1.rewards.pool_policy import PoolPolicy, count_restart, default_policy, set_default_policy, total_restarts
 from or1.rewards.pool_worker import worker_main
 
 __all__ = ["PoolPolicy", "PoolStartError", "TaskResult", "WorkerPool", "set_default_policy", "total_restarts"]
-
-
-@dataclass(frozen=True)
-class PoolPolicy:
-    """How a pool survives its workers' deaths (a run's values come from `reward.*` in the config).
-
-    Attributes:
-        start_timeout_s: a pool in which no worker has been able to start for this long fails.
-        task_retries: re-runs of a task whose worker died under it; a timeout is never re-run.
-        backoff_s: delay before restarting a worker that died at start, doubled per failure in a row.
-        backoff_max_s: the largest such delay.
-    """
-
-    start_timeout_s: float = 120.0
-    task_retries: int = 5
-    backoff_s: float = 0.1
-    backoff_max_s: float = 5.0
-
-
-_policy = PoolPolicy()
-_totals = {"restarts": 0}  # over every pool of this process, for the trainer's per-step metrics
-
-
-def set_default_policy(policy: PoolPolicy) -> None:
-    """The policy of pools created afterwards without one (the trainer sets it from `reward.*`)."""
-    global _policy
-    _policy = policy
-
-
-def total_restarts() -> int:
-    """Workers restarted (after a timeout, a crash or a kill) by every pool of this process so far."""
-    return _totals["restarts"]
 
 
 class PoolStartError(RuntimeError):
@@ -147,7 +116,7 @@ class WorkerPool:
         self._name = getattr(fn, "__qualname__", repr(fn))
         self._fn_bytes = pickle.dumps(fn)
         self._init_bytes = pickle.dumps(initializer) if initializer is not None else None
-        self._memory_mb, self.policy = memory_mb, policy or _policy
+        self._memory_mb, self.policy = memory_mb, policy or default_policy()
         self.timeout_s, self.chunk_size = timeout_s, chunk_size
         self._ctx = mp.get_context("spawn")
         self._pool: list[_Worker] = []
@@ -189,7 +158,7 @@ class WorkerPool:
         self._pool.remove(w)
         self._respawn_at.append(time.monotonic() + delay)
         self.restarts += 1
-        _totals["restarts"] += 1
+        count_restart()
 
     def _respawn_due(self) -> None:
         now = time.monotonic()
