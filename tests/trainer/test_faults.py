@@ -243,8 +243,9 @@ def _compare(a: Path, b: Path, final: str = "checkpoints/step_000006/model/model
 def test_twenty_kills_at_random_moments_end_bitwise_equal_with_no_tmp_left(tmp_path, easy):
     """Kills at random moments of 20 launches: 8 while a save's `*.tmp` exists, 6 just after a step's metrics
     line, 6 at a random time after the launch (loading, resuming, sampling); then a last launch finishes."""
-    stages = [{"steps": 8, "max_response_length": 24, "batch_size": 4, "mini_batch_size": 2, "group_size": 4},
-              {"steps": 8, "max_response_length": 28, "batch_size": 4, "mini_batch_size": 4, "group_size": 4}]
+    # 32 steps: enough that 20 launches, each going at most a few steps before its kill, never finish early.
+    stages = [{"steps": 16, "max_response_length": 24, "batch_size": 4, "mini_batch_size": 2, "group_size": 4},
+              {"steps": 16, "max_response_length": 28, "batch_size": 4, "mini_batch_size": 4, "group_size": 4}]
     full = _launch(_six_steps(tmp_path, "full", easy, stages=stages))
     cfg = _six_steps(tmp_path, "killed", easy, stages=stages)
     out_dir, rng = tmp_path / "killed", random.Random(17)
@@ -265,7 +266,7 @@ def test_twenty_kills_at_random_moments_end_bitwise_equal_with_no_tmp_left(tmp_p
             _wait(proc, lambda s=seen: metrics.exists() and len(metrics.read_text().splitlines()) > s)
             time.sleep(rng.uniform(0, 0.3))
         else:
-            _wait(proc, lambda: False, timeout=rng.uniform(0.2, 8.0))
+            _wait(proc, lambda: False, timeout=rng.uniform(0.2, 6.0))
         if proc.poll() is not None:
             break  # it finished before this kill: nothing left to interrupt
         _kill(proc)
@@ -274,7 +275,7 @@ def test_twenty_kills_at_random_moments_end_bitwise_equal_with_no_tmp_left(tmp_p
     assert full.wait(timeout=600) == 0
     assert "final checkpoint" in out, out
     assert kills == 20 and in_save >= 5, (kills, in_save)
-    _compare(tmp_path / "full", out_dir, "checkpoints/step_000016/model/model.safetensors")
+    _compare(tmp_path / "full", out_dir, "checkpoints/step_000032/model/model.safetensors")
     assert not list(out_dir.rglob("*.tmp"))
 
 
