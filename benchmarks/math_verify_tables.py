@@ -31,7 +31,8 @@ def _call_settings(fn: object) -> dict[str, object] | None:
         if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "compare_strings":
             out: dict[str, object] = {}
             for kw in node.keywords:
-                out[kw.arg or ""] = {"param": kw.value.id} if isinstance(kw.value, ast.Name) else ast.literal_eval(kw.value)
+                value = kw.value
+                out[kw.arg or ""] = {"param": value.id} if isinstance(value, ast.Name) else ast.literal_eval(value)
             return out
         if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "verify":
             return {}  # plain parse/verify with defaults (test_yujianll)
@@ -66,8 +67,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("tests/rewards/data/math_verify_cases.jsonl"))
     ap.add_argument("--commit", default="", help="the checkout's commit, when it is not a git work tree")
     args = ap.parse_args()
-    commit = subprocess.run(["git", "-C", str(args.repo), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
-    commit = args.commit or commit
+    git = subprocess.run(["git", "-C", str(args.repo), "rev-parse", "HEAD"], capture_output=True, text=True)
+    commit = args.commit or git.stdout.strip()
     sys.path.insert(0, str(args.repo))
     rows = []
     for mod in _MODULES:

@@ -1,9 +1,11 @@
 """Accuracy and throughput of or1's math verifier against plain math-verify, on the same cases.
 
 The cases are the hand-checked tables of tests/rewards/test_math_*.py (forms, near misses, the AIME
-golds, hostile inputs). math-verify runs as it is usually wired into RL reward code: gold and
+golds, hostile inputs), where math-verify runs as it is usually wired into RL reward code: gold and
 prediction each wrapped in \\boxed{}, parsed with its default configs and its own (SIGALRM) timeouts,
-one case after another. or1 runs `MathVerifier.score_batch` on the whole batch with its worker pool
+one case after another; and math-verify's own default-setting test tables
+(tests/rewards/data/math_verify_cases.jsonl, category "mv/..."), given to both as they are written.
+or1 runs `MathVerifier.score_batch` on the whole batch with its worker pool
 already started and its cache off ("cold cache": pairs repeated within the batch are still checked
 once per batch, as the batch API does).
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import logging
 import sys
 import time
@@ -27,6 +30,7 @@ SOURCES = {"forms": "test_math_forms.py", "near": "test_math_near_misses.py", "a
 LIMIT_S = 5.0  # the issue's bound on one verification
 
 Case = tuple[str, str, str, bool]  # (category, prediction, gold, expected)
+MV_TABLES = TESTS / "data" / "math_verify_cases.jsonl"
 
 
 def _load(path: Path) -> ModuleType:
@@ -46,6 +50,11 @@ def load_cases(hostile: bool) -> list[Case]:
     if hostile:
         rows = _load(TESTS / "test_math_robustness.py").HOSTILE
         cases += [("hostile", p, g, False) for p, g in rows]
+    for line in MV_TABLES.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if row["default_settings"]:
+            test = row["source"].split("::")[0].removeprefix("tests/").removesuffix(".py")
+            cases.append((f"mv/{test}", row["prediction"], row["gold"], bool(row["expected"])))
     return cases
 
 
@@ -55,10 +64,12 @@ def run_math_verify(cases: list[Case]) -> tuple[list[bool], list[float]]:
 
     logging.getLogger("math_verify").setLevel(logging.CRITICAL)
     verdicts, seconds = [], []
-    for _, pred, gold, _ in cases:
+    for category, pred, gold, _ in cases:
         start = time.perf_counter()
+        if not category.startswith("mv/"):  # or1's tables hold bare answers: box them, as reward code does
+            gold, pred = f"\\boxed{{{gold}}}", f"\\boxed{{{pred}}}"
         try:
-            ok = bool(verify(parse(f"\\boxed{{{gold}}}"), parse(f"\\boxed{{{pred}}}")))
+            ok = bool(verify(parse(gold), parse(pred)))
         except Exception:
             ok = False
         seconds.append(time.perf_counter() - start)
@@ -96,6 +107,15 @@ def report(cases: list[Case], or1: list[bool], mv: list[bool]) -> None:
     print(f"{'overall':32} {n:4d} {a / n:8.1%} {b / n:12.1%} {a / max(b, 1):7.2f}")
 
 
+def _table_throughput(cases: list[Case], mv_s: list[float], workers: int, timeout_s: float) -> None:
+    """Wall-clock throughput on math-verify's tables alone (or1 rerun on them, cold cache)."""
+    picked = [i for i, c in enumerate(cases) if c[0].startswith("mv/")]
+    _, _, wall, _ = run_or1([cases[i] for i in picked], workers, timeout_s)
+    mv_wall = sum(mv_s[i] for i in picked)
+    print(f"  math-verify's tables ({len(picked)} cases): or1 {len(picked) / wall:.1f} cases/s, "
+          f"math-verify {len(picked) / mv_wall:.1f} cases/s, ratio {mv_wall / wall:.2f}x")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--workers", type=int, default=2)
@@ -111,6 +131,7 @@ def main() -> int:
     print(f"  or1          {len(cases) / or1_wall:9.1f} cases/s  ({or1_wall:.2f} s wall)")
     print(f"  math-verify  {len(cases) / mv_wall:9.1f} cases/s  ({mv_wall:.2f} s)")
     print(f"  ratio        {mv_wall / or1_wall:9.2f}x")
+    _table_throughput(cases, mv_s, args.workers, args.timeout)
     print(
         f"  or1 path: {stats['fast']} settled without sympy, {stats['pool']} distinct pairs in the pool, "
         f"{stats['timeouts']} timeouts, {stats['errors']} errors"

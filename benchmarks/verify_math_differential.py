@@ -7,7 +7,11 @@ in $...$); or1 runs `MathVerifier.score_batch` in answer mode on the same texts.
 math-verify agrees with the label is an or1 bug; one where or1 agrees with the label is listed with
 the reason in docs/math_verifier.md.
 
-Usage: python benchmarks/verify_math_differential.py [--tables-only] [--generated N] [--seed S]
+Generated pairs (benchmarks/math_pairs.py: integers, fractions, radicals, polynomials, tuples, sets,
+junk boxes, each labelled by construction) are given to math-verify as `$gold$` and `\\boxed{pred}`,
+and to or1 as a response `</think>\\boxed{pred}`, as each is wired into reward code.
+
+Usage: python benchmarks/verify_math_differential.py [--all-settings] [--generated N] [--seed S]
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+from math_pairs import generate
+
 from or1.rewards.math import MathVerifier
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,6 +34,15 @@ TABLES = ROOT / "tests" / "rewards" / "data" / "math_verify_cases.jsonl"
 def load_tables(default_only: bool = True) -> list[dict]:
     rows = [json.loads(line) for line in TABLES.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [r for r in rows if r["default_settings"] or not default_only]
+
+
+def generated_rows(n: int, seed: int) -> list[dict]:
+    """Generated pairs as rows: math-verify reads `$gold$` and a boxed prediction, or1 a response."""
+    return [
+        {"source": f"generated::{cat}", "gold": f"${gold}$", "prediction": f"\\boxed{{{pred}}}", "expected": exp,
+         "or1_gold": gold, "or1_prediction": f"<think>r</think>\\boxed{{{pred}}}"}
+        for cat, gold, pred, exp in generate(n, seed)
+    ]
 
 
 def math_verify_verdicts(rows: list[dict]) -> tuple[list[bool], float]:
@@ -49,8 +64,15 @@ def or1_verdicts(rows: list[dict], workers: int) -> tuple[list[bool], float]:
         verifier.start()
         verifier.score_batch(["\\sqrt{2}"], ["2^{1/2}"], mode="answer")
         start = time.perf_counter()
-        results = verifier.score_batch([r["prediction"] for r in rows], [r["gold"] for r in rows], mode="answer")
-        return [r.correct for r in results], time.perf_counter() - start
+        answers = [i for i, r in enumerate(rows) if "or1_prediction" not in r]
+        responses = [i for i, r in enumerate(rows) if "or1_prediction" in r]
+        verdicts = [False] * len(rows)
+        for idx, mode, pred_key, gold_key in ((answers, "answer", "prediction", "gold"),
+                                              (responses, "response", "or1_prediction", "or1_gold")):
+            results = verifier.score_batch([rows[i][pred_key] for i in idx], [rows[i][gold_key] for i in idx], mode)
+            for i, res in zip(idx, results, strict=True):
+                verdicts[i] = res.correct
+        return verdicts, time.perf_counter() - start
 
 
 def report(rows: list[dict], or1: list[bool], mv: list[bool], show: int) -> int:
@@ -66,14 +88,16 @@ def report(rows: list[dict], or1: list[bool], mv: list[bool], show: int) -> int:
         b = sum(mv[i] == labels[i] for i in idx) / len(idx)
         print(f"{src:60} {len(idx):4d} {a:7.1%} {b:7.1%}")
     n = len(rows)
-    print(f"{'overall':60} {n:4d} {sum(o == lab for o, lab in zip(or1, labels)) / n:7.1%} "
-          f"{sum(m == lab for m, lab in zip(mv, labels)) / n:7.1%}")
+    a = sum(o == lab for o, lab in zip(or1, labels, strict=True)) / n
+    b = sum(m == lab for m, lab in zip(mv, labels, strict=True)) / n
+    print(f"{'overall':60} {n:4d} {a:7.1%} {b:7.1%}")
     for title, idx in (("or1 wrong, math-verify right", bugs), ("or1 right, math-verify wrong", wins),
                        ("both wrong", both)):
         print(f"\n{title}: {len(idx)}")
         for i in idx[:show]:
             r = rows[i]
-            print(f"  [{r['source'].split('::')[1]}] label={labels[i]} gold={r['gold'][:90]!r} pred={r['prediction'][-90:]!r}")
+            where = r["source"].split("::")[-1]
+            print(f"  [{where}] label={labels[i]} gold={r['gold'][:90]!r} pred={r['prediction'][-90:]!r}")
     return len(bugs)
 
 
@@ -82,8 +106,10 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--all-settings", action="store_true", help="also rows whose test changes math-verify's settings")
     ap.add_argument("--show", type=int, default=1000, help="disagreements printed per kind")
+    ap.add_argument("--generated", type=int, default=3000, help="generated pairs added to the tables (0: none)")
+    ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    rows = load_tables(default_only=not args.all_settings)
+    rows = load_tables(default_only=not args.all_settings) + generated_rows(args.generated, args.seed)
     mv, mv_s = math_verify_verdicts(rows)
     or1, or1_s = or1_verdicts(rows, args.workers)
     bugs = report(rows, or1, mv, args.show)

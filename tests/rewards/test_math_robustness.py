@@ -31,6 +31,10 @@ HOSTILE = [
     ("\\begin{pmatrix}" + "1&" * 3000 + "1\\end{pmatrix}", "1"),
     ("\\frac{1}{0}", "1"),
     ("\\tan(\\pi/2)", "1"),
+    ("38^16!", "1"),  # 38^(16!): a factorial inside an exponent
+    ("yz/33bc>4+38^16!", "3"),
+    ("2^{20!}", "1"),
+    ("The answer is $9^{9^{9}}$ since", "1"),  # a tower inside a sentence, read by math-verify's extraction
 ]
 
 RESPONSES = [

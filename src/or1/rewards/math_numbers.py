@@ -128,7 +128,10 @@ def numbers_equal(gold: Number, pred: Number) -> bool:
     """
     if gold.value is None or pred.value is None:
         return gold.value is None and pred.value is None and gold.sign == pred.sign
-    decimal = gold.decimal or pred.decimal
+    # An integer gold is exact: 24.0000001 is not 24 (math-verify rounds it to 24 at 6 places, which
+    # pays a policy for padding an answer with digits). A fraction gold still takes its decimal.
+    integer_gold = not gold.decimal and not gold.percent and gold.value.denominator == 1
+    decimal = (gold.decimal or pred.decimal) and not integer_gold
     if gold.percent == pred.percent:
         return _close(gold.value, pred.value, decimal)
     pct, other = (gold, pred) if gold.percent else (pred, gold)

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from or1.rewards.math_normalize import normalize
-from or1.rewards.math_sympy import covers, hazard_free, sympy_safe
+from or1.rewards.math_sympy import covers, hazard_free, strict_parse, sympy_safe
 from or1.rewards.math_wellformed import malformed, names_a_value
 
 __all__ = ["library_equal", "library_reading", "math_text"]
@@ -96,8 +96,10 @@ def library_equal(gold_text: str, pred_text: str, whole: str | None = None) -> t
     gold_piece = _extracted(gold) or gold_text
     if malformed(piece) or not sympy_safe(normalize(piece)) or _hedged(gold_piece, piece):
         return False, piece
-    if whole is not None and not (_covers(piece, whole) and covers(pred, piece)):
+    if whole is not None and not (_covers(piece, whole) and covers(pred, piece, strict=True)):
         return False, piece
+    if whole is None and not strict_parse(piece):
+        return False, piece  # a sentence's answer: the piece math-verify took must parse whole
     if "=" not in gold_piece and not names_a_value(piece):
         return False, piece
     from math_verify import verify

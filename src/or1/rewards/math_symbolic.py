@@ -7,8 +7,9 @@ also read as calculator notation (`sqrt(x)`, `abs(x)`, `2*x`, `x^2`, `cos(x)^2`,
 known function names and one-letter symbols get through).
 
 Deciding, in order:
-1. expressions: `expand(a - b) == 0`, then `simplify` with positive symbols (so `log(a^2 b)` equals
-   `2 log a + log b`), then agreement at several random positive points to 1e-9 relative;
+1. expressions: `expand(a - b) == 0`, then `simplify`, then agreement at several random points to
+   1e-9 relative; where logarithms appear, symbols are taken positive (so `log(a^2 b)` equals
+   `2 log a + log b`), elsewhere not (so `|x|` is not `x`);
 2. equations `l1 = r1` against `l2 = r2`: the same solution set, i.e. `(l1 - r1) / (l2 - r2)` is a
    non-zero constant (`x + y = 1` equals `y = 1 - x` and `2x + 2y = 2`);
 3. when both sides use `i` and step 1 fails, `i` is read as the imaginary unit (`i(2-i)` = `1+2i`).
@@ -78,7 +79,7 @@ def _latex(s: str) -> Any | None:
         found = parse_math(s)  # cached: the same parse math_sympy's comparison uses
     except Exception:
         return None
-    if len(found) < 2 or not covers(found, s):
+    if len(found) < 2 or not covers(found, s, strict=True):
         return None  # math-verify understood only part of it: no verdict on a fragment
     return found[0]
 
@@ -106,13 +107,14 @@ def _plain(expr: Any, base_ten_logs: bool) -> Any:
     return expr.subs(log(10), 1) if base_ten_logs else expr
 
 
-def _numeric_agree(a: Any, b: Any) -> bool:
-    """a and b agree at several random positive points (both must evaluate at two at least)."""
+def _numeric_agree(a: Any, b: Any, positive: bool) -> bool:
+    """a and b agree at several random points (both must evaluate at two at least): of both signs,
+    or positive only when `positive` (logarithms: `log(a^2 b)` = `2 log a + log b` needs a, b > 0)."""
     symbols = sorted(a.free_symbols | b.free_symbols, key=str)
     rng = random.Random(0)
     agreed = 0
     for _ in range(_POINTS):
-        point = {x: rng.uniform(0.3, 3.0) for x in symbols}
+        point = {x: rng.uniform(0.3, 3.0) * (1 if positive or rng.random() < 0.5 else -1) for x in symbols}
         try:
             va, vb = complex(a.evalf(30, subs=point)), complex(b.evalf(30, subs=point))
         except (TypeError, ValueError, ZeroDivisionError, OverflowError):
@@ -126,17 +128,19 @@ def _numeric_agree(a: Any, b: Any) -> bool:
 
 
 def _expressions_equal(a: Any, b: Any) -> bool:
-    from sympy import expand, nan, oo, posify, simplify, zoo
+    from sympy import expand, log, nan, oo, posify, simplify, zoo
 
     if a.has(zoo, nan, oo, -oo) or b.has(zoo, nan, oo, -oo):
         return False  # 12:00 reads as 12/0: undefined values are never shown equal here
     diff = a - b
     if expand(diff) == 0:
         return True
-    positive, _ = posify(diff)
-    if simplify(positive) == 0:
+    # Symbols are taken positive only where logarithms make that the convention: elsewhere
+    # |x| = x and sqrt(x^2) = x would pass.
+    logs = a.has(log) or b.has(log)
+    if simplify(posify(diff)[0] if logs else diff) == 0:
         return True
-    return _numeric_agree(a, b)
+    return _numeric_agree(a, b, positive=logs)
 
 
 def _equations_equal(a: Any, b: Any) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 
 from or1.rewards.math_wellformed import names_a_value
 
-__all__ = ["covers", "hazard_free", "parse_math", "sympy_equal", "sympy_safe"]
+__all__ = ["covers", "hazard_free", "parse_math", "strict_parse", "sympy_equal", "sympy_safe"]
 
 _MAX_SYMPY_CHARS = 400
 _MAX_DEPTH = 12
@@ -27,6 +27,7 @@ _FACTORIAL = re.compile(r"(\d+)\s*!")
 _FACTORIAL_OF_EXPR = re.compile(r"[)}\]]\s*!(?!=)")  # (10^{9999})! or {n}!: unknown size
 _COMMAND_OR_TEXT = re.compile(r"\\(?:text|mathrm|mbox|textbf|operatorname)\s*\{[^{}]*\}|\\[a-zA-Z]+")
 _LETTER = re.compile(r"(?<![a-zA-Z])[a-df-hj-zA-Z](?![a-zA-Z])")  # a one-letter symbol other than e and i
+_FACTORIAL_EXPONENT = re.compile(r"\^\s*(?:\{[^{}]*!|[\w.]+\s*!)")  # 38^16! is 38^(16!)
 _TOWER = re.compile(r"\^\s*\{[^{}]*\^|\^\s*\d+\s*\^|\*\*.*\*\*")
 
 
@@ -70,7 +71,7 @@ def hazard_free(s: str) -> bool:
     parser evaluates what it reads, so a power tower inside prose is as dangerous as a bare one)."""
     if _depth(s) > _MAX_DEPTH:
         return False
-    if _TOWER.search(s) or _FACTORIAL_OF_EXPR.search(s):
+    if _TOWER.search(s) or _FACTORIAL_OF_EXPR.search(s) or _FACTORIAL_EXPONENT.search(s):
         return False
     if any(abs(int(e)) > _MAX_EXPONENT for e in _EXPONENT.findall(s)):
         return False
@@ -87,10 +88,24 @@ def parse_math(s: str) -> tuple[Any, ...]:
     )
 
 
-def covers(found: tuple[Any, ...], s: str) -> bool:
-    """math-verify read all of `s`, not a fragment: the text it reports is `s`, and a letter of `s`
-    did not vanish from a result that came out a plain number (its parser drops what it cannot
-    read: `3a.` and `3.c` read as 3)."""
+@lru_cache(maxsize=4096)
+def strict_parse(s: str) -> bool:
+    """Whether LaTeX `s` parses whole, with no error recovery. math-verify's parse recovers: when its
+    LaTeX reading fails it falls back to reading the first number, so `3*+9.zbc` and `3<2>3` read
+    as 3 while it reports the whole text. A prediction must parse strictly to be compared."""
+    from latex2sympy2_extended import latex2sympy
+
+    try:
+        latex2sympy(s)
+    except Exception:
+        return False
+    return True
+
+
+def covers(found: tuple[Any, ...], s: str, strict: bool = False) -> bool:
+    """math-verify read all of `s`, not a fragment: the text it reports is `s`, a letter of `s` did
+    not vanish from a result that came out a plain number (`3a.` and `3.c` read as 3), and with
+    `strict` (predictions) `s` parses without error recovery (`strict_parse`)."""
     strings = [x for x in found if isinstance(x, str)]
     squash = str.maketrans("", "", " {}")
     if not strings or strings[-1].translate(squash) != s.translate(squash):
@@ -98,7 +113,7 @@ def covers(found: tuple[Any, ...], s: str) -> bool:
     value = found[0]
     letters = _LETTER.findall(_COMMAND_OR_TEXT.sub(" ", s))
     lost = bool(letters) and getattr(value, "is_number", False) and not getattr(value, "is_Relational", False)
-    return not lost
+    return not lost and (not strict or strict_parse(strings[-1]))  # the text after its LaTeX clean-up
 
 
 def sympy_equal(gold: str, pred: str) -> bool:
@@ -117,7 +132,7 @@ def sympy_equal(gold: str, pred: str) -> bool:
     from math_verify import verify
 
     g, p = parse_math(gold), parse_math(pred)
-    if not g or not p or not (covers(g, gold) and covers(p, pred)):
+    if not g or not p or not (covers(g, gold) and covers(p, pred, strict=True)):
         return False
     if "=" not in gold and not names_a_value(pred):
         return False

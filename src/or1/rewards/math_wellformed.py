@@ -29,6 +29,7 @@ _COMMAND = re.compile(r"\\([a-zA-Z]+)")
 _EMPTY_BRACKETS = re.compile(r"(?<!\\)[(\[][\s]*[)\]]|(?<![\\_^a-zA-Z])\{\s*\}")
 _DOUBLE_DOT = re.compile(r"(?<!\.)\.\.(?!\.)")
 _BAD_ESCAPE = re.compile(r"\\[^a-zA-Z{}\\,;:!% $#&|\s()\[\]]")  # \, \; \! \% \$ \{ \| ... are LaTeX
+_BASE = re.compile(r"(?<![A-Za-z0-9])(?P<digits>[0-9A-Z]+)_\{?(?P<base>\d+)\}?")
 _NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 _TEXT = re.compile(r"\\(?:text|mathrm|textbf|textit|textrm|textnormal|mbox|operatorname)\s*\{[^{}]*\}")
 # Commands that may appear in a final answer (math mode and text wrappers). Anything else is junk.
@@ -87,6 +88,8 @@ def _operator_error(s: str) -> str | None:
     prev = "("  # the start behaves like an opening bracket
     for c in skeleton:
         joined = c == "=" and prev in "<>!"  # <=, >=, != are one operator; == is no answer's
+        if c == "!" and prev in _ENDLESS | set("([{,;|!."):
+            return "'!' after an operator"
         if c in _BINARY and prev in _BINARY | set("+-([{,;") and not joined:
             return f"operator {c!r} after {prev!r}"
         if c in _OPERAND_STOPS and prev in set("([{,;") | _ENDLESS:
@@ -108,6 +111,12 @@ def _shape_error(s: str) -> str | None:
         return "'..'"
     if s.rstrip()[-1:] in (",", ";"):
         return "ends with a separator"
+    for m in _BASE.finditer(s):  # 204_5 is base 5; 3_3 and 3_333 are no numbers
+        base = int(m["base"])
+        if not 2 <= base <= 36 or any(int(d, 36) >= base for d in m["digits"]):
+            return f"no number in base {base}"
+    if s.replace("\\|", "").count("|") % 2:
+        return "unpaired '|'"
     bad = _BAD_ESCAPE.search(s.replace("\\\\", " "))  # a matrix row break is no escape
     if bad:
         return f"escaped {bad.group(0)!r}"
