@@ -68,3 +68,12 @@ def test_a_stalled_phase_fails_the_run(tmp_path, easy_task):
     assert text.startswith("phase update of step 1 on rank 0 of 1")
     assert "policy_update" in text  # where the main thread was
     assert not (tmp_path / "run" / "checkpoints").exists()
+
+
+def test_bad_deadlines_name_their_key():
+    import pytest
+
+    from or1.config import ConfigError
+
+    with pytest.raises(ConfigError, match=r"watchdog\.update_s=0 must be > 0"):
+        WatchdogConfig(update_s=0)
