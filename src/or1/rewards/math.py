@@ -224,9 +224,25 @@ def _result(correct: bool, extracted: str | None, seconds: float) -> RewardResul
     return RewardResult(1.0 if correct else 0.0, "ok" if correct else "wrong", seconds, extracted)
 
 
+# One answer of each common shape. math-verify's LaTeX parser (ANTLR) learns its prediction cache as
+# it parses, per process: a fresh worker parses its first inputs several times slower than a warm one.
+_WARM_UP = (
+    ("\\frac{1}{2}", "\\sqrt{2}/2"), ("(1, \\frac{9}{2})", "(1, 4.5)"), ("[-1, 2) \\cup (3, \\infty)", "x > 3"),
+    ("\\begin{pmatrix}1 & 0\\\\ 0 & 1\\end{pmatrix}", "\\begin{bmatrix}1&0\\\\0&1\\end{bmatrix}"),
+    ("x^2+2x+1", "(x+1)^2"), ("\\sin^2 x + \\cos^2 x", "1"), ("y = 2x + 3", "2x - y + 3 = 0"),
+    ("\\{1, 2\\}", "\\{2, 1\\}"), ("\\sum_{k=0}^{n} k", "\\frac{n(n+1)}{2}"), ("10\\%", "0.1"),
+    ("\\text{Evelyn}", "Evelyn"), ("3 \\sqrt{13}", "\\sqrt{117}"), ("x \\in [-2, 7]", "-2 \\le x \\le 7"),
+    ("a_{37} = 19, a_3 = 2", "a_3 = 2, a_{37} = 19"), ("15 \\mbox{ cm}^2", "15"), ("1 - \\frac{1}{e}", "1-e^{-1}"),
+    ("x = \\frac{-1 \\pm \\sqrt{13}}{4}", "\\frac{-1+\\sqrt{13}}{4}, \\frac{-1-\\sqrt{13}}{4}"), ("204_5", "54"),
+    ("k \\ge 2", "[2, \\infty)"), ("\\tan^2(y) + 1", "\\sec^2(y)"), ("10^{\\frac{\\sqrt{13} - 5}{6}}", "10^{-1/2}"),
+)  # fmt: skip
+
+
 def _warm_up() -> None:
-    """Worker initializer: pay sympy's and math-verify's import before the first timed task."""
-    verify_normalized(("\\frac{1}{2}",), ("\\sqrt{2}/2",), ("\\frac{1}{2}",), ("\\sqrt{2}/2",), "")
+    """Worker initializer: pay sympy's and math-verify's imports and warm the LaTeX parser before the
+    first timed task (a few seconds, once per worker)."""
+    for gold, pred in _WARM_UP:
+        verify_normalized((gold,), (pred,), (gold,), (pred,), f"The answer is ${pred}$.")
 
 
 class MathVerifier:

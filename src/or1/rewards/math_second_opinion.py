@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from or1.rewards.math_normalize import normalize
-from or1.rewards.math_sympy import covers, hazard_free, strict_parse, sympy_safe
+from or1.rewards.math_sympy import covers, hazard_free, parse_math, strict_parse, sympy_safe
 from or1.rewards.math_wellformed import malformed, names_a_value
 
 __all__ = ["library_equal", "library_reading", "math_text"]
@@ -34,14 +34,24 @@ def math_text(answer: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def library_reading(text: str) -> tuple[Any, ...]:
-    """math-verify's parse of `text` with its default extraction configs: (sympy object, extracted
-    string) or () when it finds nothing or the text is too long."""
+def library_reading(text: str, latex_only: bool = False) -> tuple[Any, ...]:
+    """math-verify's parse of `text`: (sympy object, extracted string), or () when it finds nothing
+    or the text is too long. Default extraction configs, or LaTeX only for one extracted answer
+    (`$answer$`): its plain-expression fallback reads the first number of a broken answer, so
+    `3*+9.zbc` would read as 3."""
     if len(text) > _MAX_TEXT:
         return ()
     from math_verify import parse
 
     try:
+        if text.startswith("$") and text.endswith("$") and text.count("$") == 2:
+            # One answer: the same (cached) LaTeX parse or1's own comparison uses, so a pair costs
+            # one parse per side however many checks read it.
+            found = parse_math(text[1:-1])
+            if found or latex_only:
+                return found
+        elif latex_only:
+            return ()
         found = tuple(parse(text, parsing_timeout=None))  # type: ignore[arg-type]
     except Exception:  # its parser raises on some hostile inputs; nothing found is the answer
         return ()
@@ -89,22 +99,22 @@ def library_equal(gold_text: str, pred_text: str, whole: str | None = None) -> t
     """
     if not (_safe_text(gold_text) and _safe_text(pred_text)):
         return False, None
-    gold, pred = library_reading(math_text(gold_text)), library_reading(pred_text)
+    gold, pred = library_reading(math_text(gold_text)), library_reading(pred_text, latex_only=whole is not None)
     piece = _extracted(pred)
     if not gold or not pred or piece is None:
         return False, piece
     gold_piece = _extracted(gold) or gold_text
     if malformed(piece) or not sympy_safe(normalize(piece)) or _hedged(gold_piece, piece):
         return False, piece
-    if whole is not None and not (_covers(piece, whole) and covers(pred, piece, strict=True)):
+    if whole is not None and not (_covers(piece, whole) and covers(pred, piece)):
         return False, piece
-    if whole is None and not strict_parse(piece):
-        return False, piece  # a sentence's answer: the piece math-verify took must parse whole
     if "=" not in gold_piece and not names_a_value(piece):
         return False, piece
     from math_verify import verify
 
     try:
-        return bool(verify(list(gold), list(pred), timeout_seconds=None)), piece
+        equal = bool(verify(list(gold), list(pred), timeout_seconds=None))
     except Exception:
         return False, piece
+    # A sentence's answer: the piece math-verify took must parse whole (checked last: it costs a parse).
+    return equal and (whole is not None or strict_parse(piece)), piece

@@ -79,7 +79,7 @@ def _latex(s: str) -> Any | None:
         found = parse_math(s)  # cached: the same parse math_sympy's comparison uses
     except Exception:
         return None
-    if len(found) < 2 or not covers(found, s, strict=True):
+    if len(found) < 2 or not covers(found, s):
         return None  # math-verify understood only part of it: no verdict on a fragment
     return found[0]
 

@@ -80,12 +80,16 @@ def hazard_free(s: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def parse_math(s: str) -> tuple[Any, ...]:
-    """math-verify's parse of `$s$` (LaTeX, then plain expressions), cached per process."""
-    from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse
+    """math-verify's LaTeX parse of `$s$`, cached per process: (sympy object, text) or ().
 
-    return tuple(
-        parse(f"${s}$", [LatexExtractionConfig(), ExprExtractionConfig()], parsing_timeout=None)  # type: ignore[arg-type]
-    )
+    LaTeX only, on purpose: when its LaTeX parse fails, math-verify's plain-expression extraction
+    reads the first number of the text, so `3*+9.zbc` and `3<2>3` would read as 3. Plain notation
+    (`sqrt(x)`, `2*x`) is read by `math_symbolic`'s own strict reader instead.
+    """
+    from math_verify import LatexExtractionConfig, parse
+
+    found = tuple(parse(f"${s}$", [LatexExtractionConfig()], parsing_timeout=None))  # type: ignore[arg-type]
+    return found if found and not isinstance(found[0], str) else ()
 
 
 @lru_cache(maxsize=4096)
@@ -102,10 +106,9 @@ def strict_parse(s: str) -> bool:
     return True
 
 
-def covers(found: tuple[Any, ...], s: str, strict: bool = False) -> bool:
-    """math-verify read all of `s`, not a fragment: the text it reports is `s`, a letter of `s` did
-    not vanish from a result that came out a plain number (`3a.` and `3.c` read as 3), and with
-    `strict` (predictions) `s` parses without error recovery (`strict_parse`)."""
+def covers(found: tuple[Any, ...], s: str) -> bool:
+    """math-verify read all of `s`, not a fragment: the text it reports is `s`, and a letter of `s`
+    did not vanish from a result that came out a plain number (`3a.` and `3.c` read as 3)."""
     strings = [x for x in found if isinstance(x, str)]
     squash = str.maketrans("", "", " {}")
     if not strings or strings[-1].translate(squash) != s.translate(squash):
@@ -113,7 +116,7 @@ def covers(found: tuple[Any, ...], s: str, strict: bool = False) -> bool:
     value = found[0]
     letters = _LETTER.findall(_COMMAND_OR_TEXT.sub(" ", s))
     lost = bool(letters) and getattr(value, "is_number", False) and not getattr(value, "is_Relational", False)
-    return not lost and (not strict or strict_parse(strings[-1]))  # the text after its LaTeX clean-up
+    return not lost
 
 
 def sympy_equal(gold: str, pred: str) -> bool:
@@ -132,7 +135,7 @@ def sympy_equal(gold: str, pred: str) -> bool:
     from math_verify import verify
 
     g, p = parse_math(gold), parse_math(pred)
-    if not g or not p or not (covers(g, gold) and covers(p, pred, strict=True)):
+    if not g or not p or not (covers(g, gold) and covers(p, pred)):
         return False
     if "=" not in gold and not names_a_value(pred):
         return False
