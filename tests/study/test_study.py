@@ -7,6 +7,7 @@ from the report code's output.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -84,15 +85,20 @@ def test_quick_study_report_holds_the_runs_numbers(name, tmp_path_factory):
 
 
 def _check_resume(out: Path, cache: Path, seeds: int) -> None:
-    """A rerun skips finished runs; a run without final_eval.json continues from its checkpoint."""
+    """A rerun skips finished runs; a run without final_eval.json continues from its checkpoint; a run
+    stopped before its first checkpoint (logs, no checkpoint) starts over."""
     done = out / "runs" / "filter_on" / "seed0"
     kept_mtime = (done / "final_eval.json").stat().st_mtime_ns
     unfinished = out / "runs" / "filter_off" / "seed1"
     (unfinished / "final_eval.json").unlink()
     rows_before = read_metrics(unfinished / "metrics.jsonl")
+    early = out / "runs" / "filter_on" / "seed1"
+    (early / "final_eval.json").unlink()
+    shutil.rmtree(early / "checkpoints")
     r = _study("filtering", out, cache, seeds)
     assert r.returncode == 0, r.stderr[-3000:]
-    assert "4 runs, 3 finished, 1 to run" in r.stderr
+    assert "4 runs, 2 finished, 2 to run" in r.stderr
+    assert (early / "final_eval.json").is_file()
     assert (done / "final_eval.json").stat().st_mtime_ns == kept_mtime
     assert (unfinished / "final_eval.json").is_file()
     assert "resuming from" in (unfinished / "log.txt").read_text()

@@ -53,8 +53,12 @@ def _run_one(run_dir: Path) -> None:
     from or1.trainer.loop import train
 
     run = json.loads((run_dir / "run.json").read_text())
+    cfg = build(TrainConfig, run["config"])
+    # A run stopped before its first checkpoint has nothing to resume from: it starts over (the
+    # trainer refuses --resume on an out_dir with logs but no checkpoint, to protect long runs).
+    resume = any(Path(cfg.out_dir, "checkpoints").glob("step_*"))
     t0 = time.time()
-    ckpt = train(build(TrainConfig, run["config"]), resume=True, progress=False)
+    ckpt = train(cfg, resume=resume, progress=False)
     t1 = time.time()
     result = final_eval(run, resolve_checkpoint(ckpt) / "model")
     result["seconds"] = {"train": t1 - t0, "eval": time.time() - t1}
