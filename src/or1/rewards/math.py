@@ -99,8 +99,9 @@ def _gold_forms(gold: str | list[str]) -> tuple[tuple[str, ...], tuple[str, ...]
         if box is not None:
             readings += [box] + ([joined] if joined else [])
         elif is_prose(g):
-            stated = stated_answer(g)
-            if stated and not is_prose(stated):
+            # "$125$ miles": the math pieces of a short gold, delimiters dropped, unless it is a sentence.
+            stated = stated_answer(g) or g.replace("$", " ")
+            if not is_prose(stated):
                 readings.append(stated)
         else:
             readings.append(g)
@@ -231,10 +232,7 @@ _WARM_UP = (
     ("\\begin{pmatrix}1 & 0\\\\ 0 & 1\\end{pmatrix}", "\\begin{bmatrix}1&0\\\\0&1\\end{bmatrix}"),
     ("x^2+2x+1", "(x+1)^2"), ("\\sin^2 x + \\cos^2 x", "1"), ("y = 2x + 3", "2x - y + 3 = 0"),
     ("\\{1, 2\\}", "\\{2, 1\\}"), ("\\sum_{k=0}^{n} k", "\\frac{n(n+1)}{2}"), ("10\\%", "0.1"),
-    ("\\text{Evelyn}", "Evelyn"), ("3 \\sqrt{13}", "\\sqrt{117}"), ("x \\in [-2, 7]", "-2 \\le x \\le 7"),
-    ("a_{37} = 19, a_3 = 2", "a_3 = 2, a_{37} = 19"), ("15 \\mbox{ cm}^2", "15"), ("1 - \\frac{1}{e}", "1-e^{-1}"),
-    ("x = \\frac{-1 \\pm \\sqrt{13}}{4}", "\\frac{-1+\\sqrt{13}}{4}, \\frac{-1-\\sqrt{13}}{4}"), ("204_5", "54"),
-    ("k \\ge 2", "[2, \\infty)"), ("\\tan^2(y) + 1", "\\sec^2(y)"), ("10^{\\frac{\\sqrt{13} - 5}{6}}", "10^{-1/2}"),
+    ("\\text{Evelyn}", "Evelyn"), ("3 \\sqrt{13}", "\\sqrt{117}"),
 )  # fmt: skip
 
 

@@ -24,6 +24,10 @@ _INLINE_MATH = re.compile(r"\$([^$]{1,1000})\$")
 _LEADING_MATH = re.compile(
     r"\s*(\$\$[^$]{1,1000}\$\$|\$[^$]{1,1000}\$|\\\((.{1,1000}?)\\\)|\\\[(.{1,1000}?)\\\])", re.DOTALL
 )
+_LEADING_QUOTES = re.compile(r"^\s*(?:\\?[\"'])+\s*")  # The final answer is \"$12$ and $13$\".
+_TRAILING_QUOTES = re.compile(r"\s*(?:\\?[\"'])+\s*$")
+_MORE_MATH = re.compile(r"^(?:(?:and|or)\s*)?(?:\$|\\\(|\d)")  # "$12$ and $13$": the answer goes on
+_UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
 _SENTENCE_END = re.compile(r"\.(?:\s|$)|[?!;](?:\s|$)|\n")
 _WORD = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{2,}")
 _TEXT_ARG = re.compile(r"\\(?:text|mathrm|textbf|textit|textrm|textnormal|mbox|operatorname)\s*\{[^{}]*\}")
@@ -142,13 +146,15 @@ def stated_answer(text: str) -> str | None:
     hits = list(_ANSWER_IS.finditer(text))
     if not hits:
         return None
-    rest = text[hits[-1].end() :]
+    rest = _LEADING_QUOTES.sub("", text[hits[-1].end() :])
     math = _LEADING_MATH.match(rest)
-    if math:
+    after = _LEADING_QUOTES.sub("", rest[math.end() :].split("\n", 1)[0].lstrip(" .,;!?")) if math else ""
+    if math and not _MORE_MATH.match(after):
         return strip_delimiters(math.group(1)) or None
     end = _SENTENCE_END.search(rest)
-    stated = strip_delimiters(rest[: end.start()] if end else rest)
-    return stated or None
+    # The sentence, with its inline-math delimiters dropped ("$12$ and $13$" states "12 and 13").
+    stated = _TRAILING_QUOTES.sub("", _UNESCAPED_DOLLAR.sub("", rest[: end.start()] if end else rest))
+    return strip_delimiters(stated) or None
 
 
 def is_prose(answer: str) -> bool:

@@ -25,6 +25,7 @@ _MAX_FACTORIAL = 1_000
 _EXPONENT = re.compile(r"\^\s*\{?\s*([+-]?\d+)")
 _FACTORIAL = re.compile(r"(\d+)\s*!")
 _FACTORIAL_OF_EXPR = re.compile(r"[)}\]]\s*!(?!=)")  # (10^{9999})! or {n}!: unknown size
+_RELATION_SPLIT = re.compile(r"=|\\approx(?![a-zA-Z])|\\in(?![a-zA-Z])")
 _COMMAND_OR_TEXT = re.compile(r"\\(?:text|mathrm|mbox|textbf|operatorname)\s*\{[^{}]*\}|\\[a-zA-Z]+")
 _LETTER = re.compile(r"(?<![a-zA-Z])[a-df-hj-zA-Z](?![a-zA-Z])")  # a one-letter symbol other than e and i
 _FACTORIAL_EXPONENT = re.compile(r"\^\s*(?:\{[^{}]*!|[\w.]+\s*!)")  # 38^16! is 38^(16!)
@@ -114,7 +115,8 @@ def covers(found: tuple[Any, ...], s: str) -> bool:
     if not strings or strings[-1].translate(squash) != s.translate(squash):
         return False
     value = found[0]
-    letters = _LETTER.findall(_COMMAND_OR_TEXT.sub(" ", s))
+    value_side = _RELATION_SPLIT.split(s)[-1]  # x \approx 11 reads as 11: the named side may go
+    letters = _LETTER.findall(_COMMAND_OR_TEXT.sub(" ", value_side))
     lost = bool(letters) and getattr(value, "is_number", False) and not getattr(value, "is_Relational", False)
     return not lost
 

@@ -26,6 +26,7 @@ _BINARY = set("*/^_=<>")  # may not start an operand position; + and - may (sign
 _ENDLESS = set("+-*/^_=<>")  # may not end an answer
 _OPERAND_STOPS = set(",;")  # separators: need something on both sides inside brackets
 _COMMAND = re.compile(r"\\([a-zA-Z]+)")
+_BRACED_COMMA = re.compile(r"\{\s*,\s*\}")  # 1{,}000 and 14{, }916: a thousands separator
 _EMPTY_BRACKETS = re.compile(r"(?<!\\)[(\[][\s]*[)\]]|(?<![\\_^a-zA-Z])\{\s*\}")
 _DOUBLE_DOT = re.compile(r"(?<!\.)\.\.(?!\.)")
 _BAD_ESCAPE = re.compile(r"\\[^a-zA-Z{}\\,;:!% $#&|\s()\[\]]")  # \, \; \! \% \$ \{ \| ... are LaTeX
@@ -153,7 +154,7 @@ def malformed(answer: str) -> str | None:
         None. Examples: "24 (25" -> "unclosed bracket"; "[24, 25" -> "unclosed bracket";
         "3(4\\\\tz(b/;2y -x]" -> a reason; "[0, 1)" -> None; "x \\\\le 5" -> None.
     """
-    s = answer.strip().replace("{,}", ",")
+    s = _BRACED_COMMA.sub(",", answer.strip())
     if s.startswith("]") and s.endswith("[") and "," in s:
         s = "(" + s[1:-1] + ")"  # ]a, b[ is the French open interval
     if not s:
