@@ -67,6 +67,9 @@ def init_distributed(backend: str | None = None) -> World:
 def shutdown() -> None:
     """Leave the process group (all ranks must call it), if one was joined."""
     if dist.is_initialized():
+        # Leave together: a gloo rank whose peer has already torn its group down can abort in
+        # its own teardown ("terminate called without an active exception", seen under load).
+        dist.barrier()
         dist.destroy_process_group()
 
 
