@@ -7,9 +7,10 @@ also read as calculator notation (`sqrt(x)`, `abs(x)`, `2*x`, `x^2`, `cos(x)^2`,
 known function names and one-letter symbols get through).
 
 Deciding, in order:
-1. expressions: `expand(a - b) == 0`, then `simplify`, then agreement at several random points to
-   1e-9 relative; where logarithms appear, symbols are taken positive (so `log(a^2 b)` equals
-   `2 log a + log b`), elsewhere not (so `|x|` is not `x`);
+1. expressions: `expand(a - b) == 0`, then agreement at several random points to 1e-9 relative
+   (`simplify` when the points cannot decide: sums, integrals, unknown functions); where
+   logarithms appear, symbols are taken positive (so `log(a^2 b)` equals `2 log a + log b`),
+   elsewhere not (so `|x|` is not `x`);
 2. equations `l1 = r1` against `l2 = r2`: the same solution set, i.e. `(l1 - r1) / (l2 - r2)` is a
    non-zero constant (`x + y = 1` equals `y = 1 - x` and `2x + 2y = 2`);
 3. when both sides use `i` and step 1 fails, `i` is read as the imaginary unit (`i(2-i)` = `1+2i`).
@@ -107,9 +108,10 @@ def _plain(expr: Any, base_ten_logs: bool) -> Any:
     return expr.subs(log(10), 1) if base_ten_logs else expr
 
 
-def _numeric_agree(a: Any, b: Any, positive: bool) -> bool:
-    """a and b agree at several random points (both must evaluate at two at least): of both signs,
-    or positive only when `positive` (logarithms: `log(a^2 b)` = `2 log a + log b` needs a, b > 0)."""
+def _numeric_agree(a: Any, b: Any, positive: bool) -> bool | None:
+    """Whether a and b agree at several random points: of both signs, or positive only when
+    `positive` (logarithms: `log(a^2 b)` = `2 log a + log b` needs a, b > 0). None when fewer than
+    two points evaluate on both sides (no evidence either way)."""
     symbols = sorted(a.free_symbols | b.free_symbols, key=str)
     rng = random.Random(0)
     agreed = 0
@@ -124,7 +126,14 @@ def _numeric_agree(a: Any, b: Any, positive: bool) -> bool:
         if abs(va - vb) > _REL_TOL * max(1.0, abs(va), abs(vb)):
             return False
         agreed += 1
-    return agreed >= 2
+    return True if agreed >= 2 else None
+
+
+def _exotic(e: Any) -> bool:
+    from sympy import Derivative, Integral, Limit, Product, Sum
+    from sympy.core.function import AppliedUndef
+
+    return e.has(Sum, Product, Integral, Limit, Derivative) or bool(e.atoms(AppliedUndef))
 
 
 def _expressions_equal(a: Any, b: Any) -> bool:
@@ -138,9 +147,13 @@ def _expressions_equal(a: Any, b: Any) -> bool:
     # Symbols are taken positive only where logarithms make that the convention: elsewhere
     # |x| = x and sqrt(x^2) = x would pass.
     logs = a.has(log) or b.has(log)
-    if simplify(posify(diff)[0] if logs else diff) == 0:
-        return True
-    return _numeric_agree(a, b, positive=logs)
+    # Random points decide first (simplify costs tens of milliseconds and can only confirm what they
+    # show); sums, integrals, limits and unknown functions have no values at random points.
+    if not (_exotic(a) or _exotic(b)):
+        agree = _numeric_agree(a, b, positive=logs)
+        if agree is not None:
+            return agree
+    return simplify(posify(diff)[0] if logs else diff) == 0
 
 
 def _equations_equal(a: Any, b: Any) -> bool:
