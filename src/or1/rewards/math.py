@@ -8,17 +8,14 @@ persistent pool of worker processes with a hard wall-clock limit per verificatio
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
-from typing import Literal
 
-from or1.rewards.extract import answer_section
 from or1.rewards.math_equiv import equivalent, settled
-from or1.rewards.math_extract import all_boxed, extract_answer, extract_boxed, is_prose, joined_boxes, stated_answer
+from or1.rewards.math_extract import extract_answer, extract_boxed
 from or1.rewards.math_normalize import normalize, strip_delimiters
+from or1.rewards.math_reading import Mode, Reading, gold_answers, gold_forms, read_response
 from or1.rewards.math_second_opinion import library_equal
 from or1.rewards.math_wellformed import malformed
 from or1.rewards.pool import WorkerPool
@@ -26,94 +23,15 @@ from or1.rewards.types import RewardResult
 
 __all__ = ["MathVerifier", "extract_answer", "extract_boxed", "gold_answers", "score", "verify"]
 
-Mode = Literal["response", "answer"]
 _WORKER_MEMORY_MB = 4096  # sympy on hostile input can eat memory; a MemoryError is a wrong answer
-
-
-def gold_answers(gold: str | list[str]) -> list[str]:
-    """The acceptable answers of a gold: a list as is; a string holding a JSON list of strings
-    decoded (the released training data stores lists that way, DESIGN.md §3); any other string alone.
-
-    Only lists of JSON strings are decoded, so an interval gold such as "[0, 1]" stays one answer
-    (the original loader turned it into the two answers 0 and 1).
-    """
-    if isinstance(gold, list | tuple):
-        return [str(g) for g in gold]
-    if not isinstance(gold, str):  # a number from a lenient loader
-        return [str(gold)]
-    text = gold.strip()
-    if text.startswith("[") and text.endswith("]") and '"' in text:
-        try:
-            decoded = json.loads(text)
-        except ValueError:
-            return [gold]
-        if isinstance(decoded, list) and decoded and all(isinstance(g, str) for g in decoded):
-            return decoded
-    return [gold]
-
-
-@dataclass(frozen=True)
-class _Reading:
-    """What the verifier reads in one response.
-
-    Attributes:
-        candidates: well-formed candidate answers as written, best first (the last box, then all boxes
-            of the answer section joined, so a multi-answer gold can be matched by one box per answer).
-        status: "ok", or why there is nothing to compare: "unfinished", "no_answer", "malformed".
-        sentence: in answer mode, an answer stated in prose ("the number is 10 which is 1,000.99"),
-            left to math-verify's own extraction; "" otherwise.
-    """
-
-    candidates: tuple[str, ...]
-    status: str
-    sentence: str = ""
-    rejected: tuple[str, ...] = ()  # malformed candidates: they match a gold written the same way only
-
-
-def _read(response: str, mode: Mode) -> _Reading:
-    answer, status = extract_answer(response, mode)
-    if answer is None:
-        return _Reading((), status)
-    section = response if mode == "answer" else (answer_section(response) or "")
-    boxes = [b.strip() for b in all_boxed(section) if b.strip()]
-    if mode == "answer" and not boxes and is_prose(answer):
-        return _Reading((), "ok", answer)
-    candidates = [answer] + ([", ".join(boxes)] if len(boxes) > 1 else [])
-    # A malformed answer (unbalanced brackets, a stray operator, junk) earns nothing, whatever a
-    # lenient parser would read into it: "\boxed{[24, 25}" is no answer of 25.
-    good = tuple(c for c in candidates if not malformed(c))
-    bad = tuple(c for c in candidates if c not in good)
-    return _Reading(good, "ok", "", bad) if good else _Reading((), "malformed", "", bad)
-
-
-def _gold_forms(gold: str | list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(or1's readings of the gold answers, the gold answers as written for math-verify).
-
-    A gold is trusted, so every sensible reading counts: a box (or boxes joined when they state one
-    answer together), the answer a sentence states, or the text itself.
-    """
-    readings: list[str] = []
-    written = gold_answers(gold)
-    for g in written:
-        joined, box = joined_boxes(g), extract_boxed(g)
-        if box is not None:
-            readings += [box] + ([joined] if joined else [])
-        elif is_prose(g):
-            # "$125$ miles": the math pieces of a short gold, delimiters dropped, unless it is a sentence.
-            stated = stated_answer(g) or g.replace("$", " ")
-            if not is_prose(stated):
-                readings.append(stated)
-        else:
-            readings.append(g)
-    return tuple(dict.fromkeys(normalize(r) for r in readings if r.strip())), tuple(written)
 
 
 # (normalised golds, normalised candidates, golds as written, candidates as written, sentence)
 _Key = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], str]
 
 
-def _key(reading: _Reading, gold: str | list[str]) -> _Key:
-    golds, written = _gold_forms(gold)
+def _key(reading: Reading, gold: str | list[str]) -> _Key:
+    golds, written = gold_forms(gold)
     cands = tuple(normalize(c) for c in reading.candidates)
     return golds, cands, written, reading.candidates, reading.sentence
 
@@ -196,14 +114,14 @@ def score(response: str, gold: str | list[str], mode: Mode = "response") -> Rewa
         RewardResult with status "ok" (correct), "wrong", "unfinished" or "no_answer".
     """
     start = time.perf_counter()
-    reading = _read(response, mode)
+    reading = read_response(response, mode)
     if not reading.candidates and not reading.sentence:
         return _empty(reading, gold, time.perf_counter() - start)
     correct, index, piece = verify_normalized(*_key(reading, gold))
     return _result(correct, _shown(reading, index, piece), time.perf_counter() - start)
 
 
-def _empty(reading: _Reading, gold: str | list[str], seconds: float) -> RewardResult:
+def _empty(reading: Reading, gold: str | list[str], seconds: float) -> RewardResult:
     """Nothing to compare: unfinished and no_answer keep their status; a malformed answer is wrong
     unless it is the gold's own text (a gold may be written oddly too)."""
     if reading.status == "malformed":
@@ -215,7 +133,7 @@ def _empty(reading: _Reading, gold: str | list[str], seconds: float) -> RewardRe
     return RewardResult(0.0, reading.status, seconds)
 
 
-def _shown(reading: _Reading, index: int, piece: str | None) -> str | None:
+def _shown(reading: Reading, index: int, piece: str | None) -> str | None:
     if reading.candidates:
         return reading.candidates[min(index, len(reading.candidates) - 1)]
     return piece
@@ -321,10 +239,10 @@ class MathVerifier:
         if mode not in ("response", "answer"):
             raise ValueError(f"mode={mode!r} must be 'response' or 'answer'")
         results: list[RewardResult | None] = [None] * len(responses)
-        waiting: dict[_Key, list[tuple[int, _Reading, float]]] = {}
+        waiting: dict[_Key, list[tuple[int, Reading, float]]] = {}
         for i, (response, gold) in enumerate(zip(responses, golds, strict=True)):
             start = time.perf_counter()
-            reading = _read(response, mode)  # type: ignore[arg-type]
+            reading = read_response(response, mode)  # type: ignore[arg-type]
             if not reading.candidates and not reading.sentence:
                 results[i] = _empty(reading, gold, time.perf_counter() - start)
                 continue
@@ -362,6 +280,6 @@ class MathVerifier:
 _Outcome = tuple[str, int, str | None]  # (status, index of the matching candidate, extracted piece)
 
 
-def _outcome(outcome: _Outcome, reading: _Reading, seconds: float) -> RewardResult:
+def _outcome(outcome: _Outcome, reading: Reading, seconds: float) -> RewardResult:
     status, index, piece = outcome
     return RewardResult(1.0 if status == "ok" else 0.0, status, seconds, _shown(reading, index, piece))
