@@ -61,6 +61,31 @@ def test_hanging_task_is_killed_and_the_worker_replaced() -> None:
     assert not any(proc.is_alive() for proc in procs)
 
 
+# The task stops the pool's process (the parent of its worker), runs past the limit, and returns; a
+# helper wakes the parent only after the result is in the pipe, so the parent finds the late result
+# waiting before it can see the deadline pass, as a parent starved of CPU on a loaded machine does.
+_LATE = ("""
+import os, signal, subprocess, time
+parent = os.getppid()
+os.kill(parent, signal.SIGSTOP)
+try:
+    time.sleep(0.6)
+    subprocess.Popen(['sh', '-c', f'sleep 0.4; kill -CONT {parent}'])
+except BaseException:
+    os.kill(parent, signal.SIGCONT)  # never leave the test process stopped
+    raise
+""",)
+
+
+def test_a_result_that_comes_after_the_limit_is_a_timeout() -> None:
+    with WorkerPool(exec, workers=1, timeout_s=0.2) as p:
+        assert p.map([("pass",)])[0].status == "ok"  # the worker is up
+        late, after = p.map([_LATE, ("pass",)])
+    assert late.status == "timeout" and late.value is None and late.seconds >= 0.6, late
+    assert after.status == "ok"
+    assert p.timeouts == 1
+
+
 def test_a_task_that_kills_its_worker_is_retried_then_an_error() -> None:
     with WorkerPool(os._exit, workers=1, timeout_s=2.0, policy=PoolPolicy(task_retries=1)) as p:
         results = p.map([(3,), (4,)])

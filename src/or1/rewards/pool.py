@@ -223,6 +223,11 @@ class WorkerPool:
                 os.unlink(w.log_path)
             return
         task_id, status, value, seconds, message = msg
+        if seconds > self.timeout_s:
+            # Finished past the limit before this process got to kill it (a loaded machine): the
+            # limit holds all the same, so the verdict does not depend on when the parent woke up.
+            status, value, message = "timeout", None, f"over {self.timeout_s} s ({seconds:.2f} s in the worker)"
+            self.timeouts += 1
         results[task_id] = TaskResult(status, value, seconds, message)
         w.tasks.popleft()
         w.task_start = time.monotonic()
