@@ -107,8 +107,9 @@ def test_batch_rejects_bad_input(verifier: MathVerifier) -> None:
 
 
 def test_slow_symbolic_check_times_out_and_the_verifier_recovers() -> None:
-    # sympy evaluates sin(10^9999) to 15 digits in about 0.6 s: far past a 50 ms limit.
-    slow, gold = "\\sin(10^{9999})", "0"
+    # Showing these equal or not means expanding degree-60 polynomials in three variables: over a
+    # minute of sympy, far past a 50 ms limit (sin(10^9999), used before, now takes ~50 ms).
+    slow, gold = "(x+y+z+2)^{30}(x+y+z+1)^{30}", "(x+y+z+1)^{60}"
     with MathVerifier(workers=1, timeout_s=0.05) as v:
         v.start()
         v.score_batch(["x+1"], ["1+x"], mode="answer")  # the worker is up (its warm-up is not timed)
