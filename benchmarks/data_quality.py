@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from paraphrase import paraphrase, word_ngram_jaccard
 from planted_math import ASY, GOOD, MISSING_FIGURE, TEMPLATE_SHARING, TIKZ
 
+from or1.data.builtin import resolve_data_file
 from or1.data.clean import CleanOptions, clean_rows
 from or1.data.decontaminate import DecontamOptions, EvalIndex, decontaminate_rows
 from or1.data.dedup import DedupOptions, dedup_rows
@@ -42,8 +43,7 @@ from or1.data.rows import read_table_rows
 from or1.data.synthetic import synthetic_rows
 from or1.data.text import numbers, problem_text, tokens
 
-EVAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "eval"
-AIME = (EVAL / "aime24.parquet", EVAL / "aime25.parquet")
+AIME = (resolve_data_file("aime24"), resolve_data_file("aime25"))  # the release's files, packaged with or1
 _DRAWING = re.compile(r"\s*(?:\[asy\].*?\[/asy\]|\\begin\{tikzpicture\}.*?\\end\{tikzpicture\})", re.DOTALL)
 PREFIXES = ("Solve the following math problem. Make sure to put the answer (and only answer) inside \\boxed{}.\n\n",
             "Problem 7: ", "Practice problem.\n", "Answer the following question.\n", "Question: ")

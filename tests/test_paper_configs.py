@@ -1,7 +1,7 @@
-"""The paper configs in configs/: each loads and validates, and its stage table is DESIGN.md §1's.
+"""The paper configs in configs/: each loads and validates, and its stage table is the report's.
 
-The tables are transcribed below; `test_transcription_is_design_md` parses DESIGN.md's own markdown table
-(../shared/DESIGN.md), so the check is against the document itself.
+The tables (Skywork-OR1 report, arXiv 2505.22312) are transcribed below; `test_transcription_is_recipe_md`
+parses the markdown table of docs/recipe.md, the project's recipe page, so code and document agree.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import pytest
 from or1.config_load import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
-DESIGN = ROOT.parent / "shared" / "DESIGN.md"
+RECIPE = ROOT / "docs" / "recipe.md"
 K = 1024  # "8K" context = 8192 tokens, as the released scripts' RES_LENGTH=8192
 
-# model -> (config file, stages as (start, end, context K, batch, mini-batch, group size)), DESIGN.md §1.
+# model -> (config file, stages as (start, end, context K, batch, mini-batch, group size)), docs/recipe.md.
 TABLES = {
     "Math-7B": ("math_7b.yaml", [(0, 740, 8, 256, 128, 16), (740, 1740, 16, 256, 128, 16),
                                  (1740, 2080, 32, 256, 128, 16), (2080, 2160, 32, 128, 64, 64)]),
@@ -28,8 +28,8 @@ BASE = {"Math-7B": "DeepSeek-R1-Distill-Qwen-7B", "OR1-7B": "DeepSeek-R1-Distill
         "OR1-32B": "DeepSeek-R1-Distill-Qwen-32B"}
 
 
-def parse_design_table(text: str) -> dict[str, list[tuple[int, ...]]]:
-    """Rows `| model | 0–740, 8K, 256/128/16 | ... |` of DESIGN.md's stage table."""
+def parse_stage_table(text: str) -> dict[str, list[tuple[int, ...]]]:
+    """Rows `| model | 0–740, 8K, 256/128/16 | ... |` of docs/recipe.md's stage table."""
     cell = re.compile(r"(\d+)\s*[–-]\s*(\d+),\s*(\d+)K,\s*(\d+)/(\d+)/(\d+)")
     head = text.index("| model | stage 1 |")
     table: dict[str, list[tuple[int, ...]]] = {}
@@ -41,10 +41,8 @@ def parse_design_table(text: str) -> dict[str, list[tuple[int, ...]]]:
     return table
 
 
-def test_transcription_is_design_md():
-    if not DESIGN.is_file():
-        pytest.skip(f"{DESIGN} is absent: only the transcribed tables are checked")
-    assert parse_design_table(DESIGN.read_text()) == {m: stages for m, (_, stages) in TABLES.items()}
+def test_transcription_is_recipe_md():
+    assert parse_stage_table(RECIPE.read_text()) == {m: stages for m, (_, stages) in TABLES.items()}
 
 
 @pytest.mark.parametrize("model", sorted(TABLES))
@@ -73,10 +71,11 @@ def test_config_has_the_recipe_hyperparameters(model):
     assert cfg.distributed.gpus == 32 and cfg.distributed.mixed_precision
     longest = max(s.max_response_length for s in cfg.stages) + cfg.data.max_prompt_length
     assert cfg.algo.micro_batch_tokens is not None and cfg.algo.micro_batch_tokens >= longest
-    assert all(str(f).startswith("data/") for f in (*cfg.data.train_files, *cfg.data.val_files))
+    assert all(str(f).startswith("data/") for f in cfg.data.train_files)
+    assert cfg.data.val_files == ("aime24", "aime25")  # the packaged sets: no file to copy before a run
 
 
 def test_32b_runs_on_32_gpus_with_tensor_parallel_rollouts():
     cfg = load_config(ROOT / "configs" / "or1_32b.yaml")
-    assert cfg.distributed.gpus == 32  # DESIGN.md §1: 32 H800
+    assert cfg.distributed.gpus == 32  # docs/recipe.md: 32 H800
     assert cfg.distributed.gpus % cfg.rollout.tensor_parallel_size == 0

@@ -1,6 +1,7 @@
 """Data for the data-pipeline tests: the eval sets, AIME paraphrases, synthetic and released-layout files.
 
-Nothing is downloaded: rows are generated, and the AIME files are the ones in ../shared/data/eval/.
+Nothing is downloaded: rows are generated, and the AIME files are the release's, packaged with or1
+(`or1.data.builtin`).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-EVAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "eval"
-AIME24, AIME25 = EVAL / "aime24.parquet", EVAL / "aime25.parquet"
+from or1.data.builtin import resolve_data_file
+
+AIME24, AIME25 = resolve_data_file("aime24"), resolve_data_file("aime25")
 
 # Rewordings of AIME24 problems 0, 2 and 3 (same problem, same answer). 0 and 2 share no 13 words in a row
 # with the original, so only the MinHash test can catch them; 3 keeps a few 13-grams.

@@ -76,3 +76,11 @@ def test_short_eval_problem_matches_as_a_whole(tmp_path):
 def test_options_need_eval_files():
     with pytest.raises(ValueError, match="against"):
         DecontamOptions()
+
+
+def test_packaged_sets_are_named_in_against():
+    aime = aime24_prompts()
+    out = decontaminate_rows(_rows([aime[4], "Count the primes below 50."]), DecontamOptions(against=("aime24",)))
+    (removed,) = out.removed
+    assert removed.detail["benchmark"] == "aime24" and removed.detail["eval_uid"] == "test-math-aime24/4"
+    assert out.stats["eval_problems"] == 30

@@ -2,30 +2,54 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from or1.data.builtin import resolve_data_file
 from or1.data.schema import DataError, decode_ground_truth, load_problems, write_rows
 from or1.tiny.task import make_rows
 
-EVAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "eval"
 
-
-@pytest.mark.parametrize("name", ["aime24.parquet", "aime25.parquet"])
+@pytest.mark.parametrize("name", ["aime24", "aime25"])
 def test_release_eval_sets_load_unchanged(name):
-    problems = load_problems(EVAL / name)
+    problems = load_problems(name)  # the packaged release file, by name
     assert len(problems) == 30
     assert all(p.ability == "math" and p.prompt[0]["role"] == "user" for p in problems)
     golds = [p.ground_truth for p in problems]
     assert all(isinstance(g, str) for g in golds)
-    if name == "aime24.parquet":
+    if name == "aime24":
         assert golds[1] == "025"  # zero padding survives: never decoded to the int 25
     else:
         assert "336^\\circ" in golds
     assert len({p.uid for p in problems}) == 30
+
+
+# The release's files, byte for byte (src/or1/eval/data/README.md lists the same sums).
+RELEASE_SHA256 = {"aime24": "784313b60c71b82256324cd4fa6966b5b1e0e55eb610cae5d62abbafb9f10bb9",
+                  "aime25": "961e2edf21a4babfcf7e04dac3264b55578b14524aceb1b2c29be8d9c7a54fe3"}
+
+
+@pytest.mark.parametrize("name", sorted(RELEASE_SHA256))
+def test_packaged_eval_files_are_the_release_bytes_and_listed_in_the_manifest(name):
+    path = resolve_data_file(name)
+    assert path.parent.name == "data" and path.name == f"{name}.parquet"
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == RELEASE_SHA256[name]
+    assert RELEASE_SHA256[name] in (path.parent / "README.md").read_text()
+
+
+def test_an_existing_file_wins_over_a_packaged_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_rows(make_rows(3, 0, "train"), tmp_path / "aime24")
+    assert len(load_problems("aime24")) == 3
+
+
+def test_an_unknown_name_lists_the_packaged_sets():
+    with pytest.raises(DataError, match=r"aime26: no such data file \(packaged sets.*aime24, aime25, code_tiny"):
+        load_problems("aime26")
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

@@ -16,11 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from eval.eval_cli import EVAL_DATA, or1_eval
+from eval.eval_cli import or1_eval
 from or1.eval.metrics import pass_at_k
 from or1.eval.records import SampleRecord, group_by_problem, read_records
 
-AIME24 = EVAL_DATA / "aime24.parquet"
 FIELDS = {"problem_id", "row", "sample", "response", "extracted", "correct", "status", "length", "truncated"}
 
 
@@ -44,7 +43,7 @@ def _check_row_against_samples(row: dict[str, str], records: list[SampleRecord],
 
 def test_aime24_and_code_tiny_write_every_output(tmp_path, raw_model_dir):
     out = tmp_path / "out"
-    assert or1_eval("--model", raw_model_dir, "--data", AIME24, "--data", "code_tiny", "--k", "4",
+    assert or1_eval("--model", raw_model_dir, "--data", "aime24", "--data", "code_tiny", "--k", "4",
                     "--max-response-length", "8", "--out", out) == 0
     for name in ("pass.csv", "summary.md", "metrics.json", "eval.json", "pass_at_k.png", "accuracy_vs_length.png"):
         assert (out / name).stat().st_size > 0, name
@@ -93,7 +92,7 @@ def test_interrupted_run_resumes_to_the_same_samples(tmp_path, raw_model_dir, ea
 
 
 def test_sigkill_then_resume_gives_the_samples_of_an_uninterrupted_run(tmp_path, raw_model_dir):
-    common = ["--model", str(raw_model_dir), "--data", str(AIME24), "--k", "2", "--max-response-length", "6",
+    common = ["--model", str(raw_model_dir), "--data", "aime24", "--k", "2", "--max-response-length", "6",
               "--chunk-problems", "2", "--max-problems", "12", "--workers", "1", "--no-progress"]
     killed, full = tmp_path / "killed", tmp_path / "full"
     proc = subprocess.Popen([sys.executable, "-m", "or1.cli", "eval", *common, "--out", str(killed)],

@@ -118,7 +118,8 @@ def test_reading_outside(verifier, host_unchanged):
         f.write("3\n")  # the right answer, where a program should not be able to look
     os.chmod(f.name, 0o644)
     try:
-        paths = [f.name, "/work/shared/DESIGN.md", "/root/.bashrc", "/etc/shadow", "/proc/1/environ"]
+        # this test's own source: a world-readable file of the checkout, outside the sandbox
+        paths = [f.name, os.path.abspath(__file__), "/root/.bashrc", "/etc/shadow", "/proc/1/environ"]
         program = (
             f"for p in {paths!r}:\n    try:\n        print(open(p).read())\n        break\n"
             "    except OSError:\n        pass"

@@ -1,18 +1,15 @@
-"""The original release's AIME 2024/2025 golds (../shared/data/eval), as they are stored: "025",
+"""The original release's AIME 2024/2025 golds (packaged: src/or1/eval/data/), as they are stored: "025",
 "336^\\circ", ... Each gold is checked against the spellings a model writes and against its near misses.
 
 GOLDS is written out by hand and `test_golds_match_release` checks it against the parquet files, so
 the table can neither drift from the data nor depend on it to be read.
 """
 
-from pathlib import Path
-
 import pyarrow.parquet as pq
 import pytest
 
+from or1.data.builtin import resolve_data_file
 from or1.rewards.math import score, verify
-
-EVAL_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "eval"
 
 GOLDS = {
     "aime24": [
@@ -52,7 +49,7 @@ ROWS = [(cat, *row) for cat, rows in CASES.items() for row in rows]
 
 def test_golds_match_release() -> None:
     for name, golds in GOLDS.items():
-        table = pq.read_table(EVAL_DIR / f"{name}.parquet").to_pylist()
+        table = pq.read_table(resolve_data_file(name)).to_pylist()
         assert [row["reward_model"]["ground_truth"] for row in table] == golds
 
 

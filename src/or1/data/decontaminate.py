@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from or1.data.builtin import resolve_data_file
 from or1.data.code_text import compared_text, number_sequence, sample_numbers
 from or1.data.eval_files import EvalProblems, load_eval_problems
 from or1.data.rows import Removal, StepOutcome, row_uid
@@ -56,7 +57,8 @@ class DecontamOptions:
     """Decontamination settings.
 
     Attributes:
-        against: evaluation files in the schema (parquet), e.g. aime24.parquet aime25.parquet.
+        against: evaluation files in the schema (parquet), e.g. aime24.parquet aime25.parquet, or packaged
+            sets by name (aime24 aime25, `or1.data.builtin`).
         ngram: words per n-gram for the overlap test (13 is the common choice).
         ngram_min_similarity: TF-IDF cosine a row needs with the eval problem for a shared n-gram to count.
         similarity: TF-IDF cosine at or above which a row is a paraphrase on its own.
@@ -221,7 +223,8 @@ def _other_abilities_apart(cos: np.ndarray, rows: list[Any], evals: list[str | N
 
 def decontaminate_rows(rows: list[dict[str, Any]], opts: DecontamOptions) -> StepOutcome:
     """Drop rows that overlap or resemble an evaluation problem (reasons in the module docstring)."""
-    evals = load_eval_problems(opts.against, after=opts.after)
+    against = tuple(str(resolve_data_file(a)) for a in opts.against)  # `aime24`: the packaged file
+    evals = load_eval_problems(against, after=opts.after)
     index = EvalIndex(evals, opts)
     texts = [compared_text(problem_text(r), r.get("ability")) for r in rows]
     content = ContentIndex(evals.texts, texts)

@@ -16,6 +16,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from or1.data.builtin import BUILTIN, resolve_data_file
+
 __all__ = ["REQUIRED_COLUMNS", "DataError", "Problem", "decode_ground_truth", "load_problems", "read_table",
            "write_rows"]
 
@@ -107,12 +109,17 @@ def read_table(path: str | Path) -> pa.Table:
 
 
 def load_problems(path: str | Path) -> list[Problem]:
-    """Read and validate every row of a parquet file.
+    """Read and validate every row of a parquet file, or of a packaged set given by name (`aime24`).
+
+    Names resolve as `or1.data.builtin.resolve_data_file` says: an existing file wins over a name.
 
     Raises:
         DataError: the file is missing or unreadable, lacks a required column, or a row is malformed
             (the message names the row number).
     """
+    path = resolve_data_file(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such data file (packaged sets, usable by name: {', '.join(BUILTIN)})")
     problems = []
     for i, row in enumerate(read_table(path).to_pylist()):
         p = _check_row(row, f"{path}: row {i}")

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from importlib import resources
 from pathlib import Path
 
+from or1.data.builtin import BUILTIN, resolve_data_file
 from or1.data.schema import DataError, Problem, load_problems
 
 __all__ = ["PACKAGED", "EvalSet", "load_eval_set", "load_eval_sets"]
 
-# Sets shipped inside the package, usable by name: `or1 eval --data code_tiny`.
-PACKAGED = {"code_tiny": "code_tiny.parquet"}
+# Sets shipped inside the package, usable by name: `or1 eval --data aime24 --data code_tiny`.
+PACKAGED = BUILTIN
 
 
 @dataclass(frozen=True)
@@ -29,13 +29,6 @@ class EvalSet:
     problems: list[Problem]
 
 
-def _resolve(spec: str) -> Path:
-    path = Path(spec)
-    if path.is_file() or spec not in PACKAGED:
-        return path
-    return Path(str(resources.files("or1.eval").joinpath("data", PACKAGED[spec])))
-
-
 def _unique_ids(problems: list[Problem]) -> list[Problem]:
     """Problems whose uid repeats (e.g. a file without `extra_info.index`) get the row number appended."""
     seen: dict[str, int] = {}
@@ -50,7 +43,7 @@ def load_eval_set(spec: str) -> EvalSet:
     Raises:
         DataError: the file is missing, lacks a required column, or has a malformed row (named).
     """
-    path = _resolve(spec)
+    path = resolve_data_file(spec)
     if not path.is_file():
         raise DataError(f"{spec}: no such data file (packaged sets: {', '.join(PACKAGED)})")
     return EvalSet(path.stem, path.resolve(), _unique_ids(load_problems(path)))
