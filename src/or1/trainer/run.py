@@ -1,8 +1,9 @@
 """The state of a run between steps (`Run`) and `setup`, which builds it and rejects bad input first.
 
 Setup order: the checkpoint to resume from is chosen (and verified) before any model is built; data is
-checked row by row (`data_checks.py`); then policy, optimiser, engine and verifiers, the engine and the
-verifiers behind watchdog phases (`guards.py`).
+checked row by row (`data_checks.py`); the policy and tokenizer are checked against the data
+(`startup_checks.py`: context length, the `</think>` marker, the chat template); then optimiser, engine
+and verifiers, the engine and the verifiers behind watchdog phases (`guards.py`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from or1.trainer.guards import GuardedEngine, GuardedScorer
 from or1.trainer.logging import MetricsLog
 from or1.trainer.resume import choose_checkpoint
 from or1.trainer.setup import build_engine, build_optimizer, build_policy, build_scorer, load_data
+from or1.trainer.startup_checks import run_startup_checks
 from or1.trainer.state import TrainState
 from or1.trainer.watchdog import Watchdog
 
@@ -81,7 +83,8 @@ def setup(cfg: TrainConfig, resume: bool = False) -> Run:
     Raises:
         CheckpointError: `out_dir` holds checkpoints but `resume` is off; `resume` on an out_dir with run output
             but no valid checkpoint; or the checkpoint's config differs.
-        DataError / ConfigError / FileNotFoundError: bad data files (rows named) or model path.
+        DataError / ConfigError / FileNotFoundError: bad data files (rows named) or model path; a model or
+            tokenizer that cannot serve the data (`startup_checks.py`).
     """
     world = init_distributed()
     if cfg.threads:
@@ -92,7 +95,8 @@ def setup(cfg: TrainConfig, resume: bool = False) -> Run:
     saved = load_checkpoint(ckpt, fp) if ckpt is not None else None  # checks the config before any work
     torch.manual_seed(cfg.seed)
     model, tok = build_policy(cfg.model, cfg.seed, path=ckpt / "model" if ckpt else None)
-    problems, prompt_ids, val_problems = _load_datasets(cfg, tok)
+    problems, prompt_ids, val_problems, longest = _load_datasets(cfg, tok)
+    run_startup_checks(cfg, model.config, tok, [*problems, *val_problems], longest)  # before any rollout
     e = cfg.entropy
     controller = AdaptiveEntropyController(e.target, e.delta, e.coef_max, e.coef if e.adaptive else 0.0)
     state = TrainState(PromptSampler(len(problems), cfg.seed, cfg.data.shuffle), controller, fp)
@@ -118,14 +122,22 @@ def setup(cfg: TrainConfig, resume: bool = False) -> Run:
 
 
 def _load_datasets(cfg: TrainConfig, tok: PreTrainedTokenizerBase
-                   ) -> tuple[list[Problem], list[list[int]], list[Problem]]:
-    """Training problems with their encoded prompts, and the validation problems."""
+                   ) -> tuple[list[Problem], list[list[int]], list[Problem], int]:
+    """Training problems with their encoded prompts, the validation problems, and the longest prompt (tokens).
+
+    `validation.max_problems` applies to each validation file: a cut of the concatenation would never
+    validate a second file (AIME25 after AIME24).
+    """
     dc = cfg.data
     problems, prompt_ids = load_data(dc.train_files, tok, dc.max_prompt_length, dc.skip_invalid)
-    val = load_data(dc.val_files, tok, dc.max_prompt_length, dc.skip_invalid)[0] if dc.val_files else []
-    if cfg.validation.max_problems:
-        val = val[: cfg.validation.max_problems]
-    return problems, prompt_ids, val
+    val: list[Problem] = []
+    longest = max(len(ids) for ids in prompt_ids)
+    for f in dc.val_files:
+        file_problems, file_ids = load_data((f,), tok, dc.max_prompt_length, dc.skip_invalid)
+        n = cfg.validation.max_problems or len(file_problems)
+        val += file_problems[:n]
+        longest = max(longest, *(len(ids) for ids in file_ids[:n]))
+    return problems, prompt_ids, val, longest
 
 
 def _build_sampling(cfg: TrainConfig, world: World, rollout_model: PreTrainedModel | None,
