@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from transformers import PreTrainedTokenizerBase
@@ -42,11 +42,13 @@ def sample_and_score(
     params: SamplingParams,
     seed: int,
     prompts_per_call: int = 64,
+    on_progress: Callable[[int], None] | None = None,
 ) -> list[list[Sample]]:
     """K = params.n scored samples for every problem, in problem order.
 
     Problems are processed `prompts_per_call` at a time; call c uses seed + c, so the result is a
-    deterministic function of (seed, problems, params).
+    deterministic function of (seed, problems, params). `on_progress(k)` is called after each call with
+    the k problems it finished (e.g. to advance a progress bar).
     """
     out: list[list[Sample]] = []
     for c, start in enumerate(range(0, len(problems), prompts_per_call)):
@@ -60,4 +62,6 @@ def sample_and_score(
         for j, p in enumerate(chunk):
             rows = range(j * params.n, (j + 1) * params.n)
             out.append([Sample(p, k, texts[i], results[i], lengths[i], trunc[i]) for k, i in enumerate(rows)])
+        if on_progress is not None:
+            on_progress(len(chunk))
     return out

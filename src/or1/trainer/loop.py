@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -51,19 +53,19 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, stop_at
     end = min(total, stop_at) if stop_at is not None else total
     ckpt = run.out / "checkpoints" / f"step_{run.state.step:06d}"
     try:
-        if run.state.step == 0 and cfg.validation.every and run.samples:
-            _log(run, 0, _validate_step(run, 0))
-        with _progress(progress and run.main) as bar:
+        with _progress(progress and run.main) as bar:  # validation and offline-filter bars sit under it
+            if run.state.step == 0 and cfg.validation.every and run.samples:
+                _log(run, 0, _validate_step(run, 0, bar))
             task = bar.add_task("train", total=total, completed=run.state.step, info="")
             while run.state.step < end:
                 stage = run.schedule.at(run.state.step)
                 run.watchdog.step, run.watchdog.response_length = run.state.step + 1, stage.max_response_length
-                maybe_offline_filter(run, stage)
+                maybe_offline_filter(run, stage, bar)
                 metrics = train_step(run, stage)
                 run.state.step += 1
                 step = run.state.step
                 if cfg.validation.every and (step % cfg.validation.every == 0 or step == total) and run.samples:
-                    metrics.update(_validate_step(run, step))
+                    metrics.update(_validate_step(run, step, bar))
                 _log(run, step, metrics)
                 if step % cfg.checkpoint_every == 0 or step == end:
                     with run.watchdog.phase("checkpoint"):
@@ -74,9 +76,9 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, stop_at
     return ckpt
 
 
-def _validate_step(run: Run, step: int) -> dict[str, float]:
+def _validate_step(run: Run, step: int, bar: Progress) -> dict[str, float]:
     with run.watchdog.phase("validation"):
-        return validate(run, step)
+        return validate(run, step, bar)
 
 
 def _log(run: Run, step: int, metrics: dict[str, float]) -> None:
@@ -122,7 +124,9 @@ def train_step(run: Run, stage: Stage) -> dict[str, float]:
     if not colocated(cfg):  # rank 0 sampled: the same batch on every rank (identity in one process)
         batch, metrics = broadcast_object((batch, metrics))
     t1 = time.perf_counter()
-    if batch is not None:
+    if batch is None:  # every group filtered out, even after refills
+        _empty_step(run, stage, metrics)
+    else:
         a = cfg.algo
         if a.recompute_old_logp:
             with run.watchdog.phase("old_logprob"):
@@ -143,10 +147,29 @@ def train_step(run: Run, stage: Stage) -> dict[str, float]:
             sync_rollout_weights(run)
     t2 = time.perf_counter()
     n_tok = float(batch.resp_mask.sum()) if batch is not None else 0.0
-    metrics |= {"entropy/alpha": state.controller.coef, "stage/index": stage.index,
+    metrics |= {"filter/empty_step": float(batch is None), "filter/empty_steps": float(state.empty_steps),
+                "entropy/alpha": state.controller.coef, "stage/index": stage.index,
                 "stage/max_response_length": stage.max_response_length, "perf/rollout_s": t1 - t0,
                 "perf/update_s": t2 - t1, "perf/step_s": t2 - t0, "perf/tokens_per_s": n_tok / max(t2 - t0, 1e-9)}
     return metrics
+
+
+def _empty_step(run: Run, stage: Stage, metrics: dict[str, float]) -> None:
+    """Count a step whose groups were all filtered out even after refills, and say so on rank 0.
+
+    Nothing is trained: the step still advances, so the schedule keeps its length and resume stays exact.
+    """
+    run.state.empty_steps += 1
+    if run.main:
+        reward, f = metrics.get("reward/mean", 0.0), run.cfg.filter
+        why = ("every response was wrong: the problems may be too hard for this policy (or1 data select "
+               "--keep 1..15), or no response can earn reward (does it close </think> and box its answer?)"
+               if reward == 0 else "every response was right: the problems are too easy (filter.offline, "
+               "or1 data select --keep 1..15)" if reward == 1 else "each group's rewards were all equal")
+        log.warning("step %d (stage %d): no informative group in %d rollout batches, the policy was not updated "
+                    "(%d such steps so far): %s. Raise filter.max_refills=%d or stages[%d].group_size=%d for more "
+                    "chances of a mixed group", run.state.step + 1, stage.index, int(metrics.get("filter/tries", 1)),
+                    run.state.empty_steps, why, f.max_refills, stage.index, stage.group_size)
 
 
 def sync_rollout_weights(run: Run) -> None:
@@ -164,10 +187,11 @@ def sync_rollout_weights(run: Run) -> None:
         run.engine.sync_weights()  # vLLM: on every rank together (it gathers the shards itself)
 
 
-def maybe_offline_filter(run: Run, stage: Stage) -> None:
+def maybe_offline_filter(run: Run, stage: Stage, bar: Progress | None = None) -> None:
     """At the start of each stage after the first: drop prompts the policy solves in every sample.
 
-    Rank 0 samples; only its prompt sampler draws the batches, so the other ranks skip the work.
+    Rank 0 samples; only its prompt sampler draws the batches, so the other ranks skip the work. With `bar`
+    (the train display), a bar counts the prompts sampled.
     """
     cfg, state = run.cfg, run.state
     if stage.index <= state.filtered_stage:
@@ -179,23 +203,28 @@ def maybe_offline_filter(run: Run, stage: Stage) -> None:
     active = state.sampler.active
     params = SamplingParams(n=n, temperature=stage.temperature, top_p=cfg.rollout.top_p,
                             max_tokens=stage.max_response_length)
-    samples = sample_and_score(run.engine, run.tokenizer, [run.problems[i] for i in active], run.scorer, params,
-                               seed=_seed(cfg.seed, state.step, 500))
+    with _subtask(bar, f"offline filter (stage {stage.index})", len(active)) as advance:
+        samples = sample_and_score(run.engine, run.tokenizer, [run.problems[i] for i in active], run.scorer,
+                                   params, seed=_seed(cfg.seed, state.step, 500), on_progress=advance)
     passes = torch.tensor([sum(s.result.correct for s in group) for group in samples])
     keep = offline_keep(passes, n, cfg.filter.offline_drop_unsolved)
     state.sampler.set_active([i for i, k in zip(active, keep.tolist(), strict=True) if k])
     log.info("stage %d offline filter: kept %d of %d prompts", stage.index, int(keep.sum()), len(active))
 
 
-def validate(run: Run, step: int) -> dict[str, float]:
-    """Avg@n on the validation rows at each validation temperature, per data source (ranks that sample)."""
+def validate(run: Run, step: int, bar: Progress | None = None) -> dict[str, float]:
+    """Avg@n on the validation rows at each validation temperature, per data source (ranks that sample).
+
+    With `bar` (the train display), a bar per temperature counts the problems sampled.
+    """
     assert run.engine is not None and run.scorer is not None, "validation runs where rollouts are sampled"
     v, out = run.cfg.validation, {}
     max_tokens = v.max_response_length or run.schedule.at(min(step, run.schedule.total_steps - 1)).max_response_length
     for j, temp in enumerate(v.temperatures):
         params = SamplingParams(n=v.n, temperature=temp, top_p=run.cfg.rollout.top_p, max_tokens=max_tokens)
-        samples = sample_and_score(run.engine, run.tokenizer, run.val_problems, run.scorer, params,
-                                   seed=_seed(run.cfg.seed, step, 1000 + j))
+        with _subtask(bar, f"validate τ={temp:g}", len(run.val_problems)) as advance:
+            samples = sample_and_score(run.engine, run.tokenizer, run.val_problems, run.scorer, params,
+                                       seed=_seed(run.cfg.seed, step, 1000 + j), on_progress=advance)
         by_source: dict[str, list[list[bool]]] = {}
         for group in samples:
             by_source.setdefault(group[0].problem.data_source, []).append([s.result.correct for s in group])
@@ -216,8 +245,26 @@ def _seed(base: int, step: int, salt: int) -> int:
 
 
 def _summary(stage: Stage, m: dict[str, float]) -> str:
-    return (f"stage {stage.index} | reward {m.get('reward/mean', 0):.2f} | kept {m.get('filter/kept_frac', 0):.2f}"
-            f" | H {m.get('entropy/estimate', 0):.3f} | α {m.get('entropy/alpha', 0):.4f}")
+    head = f"stage {stage.index} | reward {m.get('reward/mean', 0):.2f} | kept {m.get('filter/kept_frac', 0):.2f}"
+    if m.get("filter/empty_step"):
+        return f"{head} | no informative group ({m['filter/empty_steps']:.0f} steps): not updated"
+    return f"{head} | H {m.get('entropy/estimate', 0):.3f} | α {m.get('entropy/alpha', 0):.4f}"
+
+
+@contextmanager
+def _subtask(bar: Progress | None, description: str, total: int) -> Iterator[Callable[[int], None] | None]:
+    """A bar of `total` items under the train bar (rich shows one live display at a time), gone when done.
+
+    Yields the callback that advances it (None without `bar`); a disabled display draws nothing.
+    """
+    if bar is None:
+        yield None
+        return
+    task = bar.add_task(description, total=total, info="")
+    try:
+        yield lambda k: bar.update(task, advance=k, refresh=True)
+    finally:
+        bar.remove_task(task)
 
 
 def _progress(enabled: bool) -> Progress:

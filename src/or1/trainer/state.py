@@ -35,6 +35,8 @@ class TrainState:
         sampler: prompt order and position (data-sampler position).
         controller: the adaptive entropy controller (its α is resume state: the original lost it).
         fingerprint: hash of the config that shaped the run (`config_load.fingerprint`).
+        empty_steps: steps so far whose groups were all filtered out even after refills (nothing trained);
+            logged as `filter/empty_steps`. Checkpoints written before it existed load with 0.
     """
 
     sampler: PromptSampler
@@ -42,16 +44,18 @@ class TrainState:
     fingerprint: str
     step: int = 0
     filtered_stage: int = 0
+    empty_steps: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def state_dict(self) -> dict[str, Any]:
         return {"step": self.step, "filtered_stage": self.filtered_stage, "sampler": self.sampler.state_dict(),
                 "controller": self.controller.state_dict(), "fingerprint": self.fingerprint,
-                "rng": rng_state(), "extra": dict(self.extra)}
+                "rng": rng_state(), "empty_steps": self.empty_steps, "extra": dict(self.extra)}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.step, self.filtered_stage = int(state["step"]), int(state["filtered_stage"])
         self.sampler.load_state_dict(state["sampler"])
         self.controller.load_state_dict(state["controller"])
         self.fingerprint, self.extra = state["fingerprint"], dict(state.get("extra", {}))
+        self.empty_steps = int(state.get("empty_steps", 0))
         set_rng_state(state["rng"])
