@@ -114,6 +114,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="seconds per verification (math, default 5) or per test (code, default 6)")
     v.set_defaults(fn=_verify)
 
+    from or1.dashboard.cli import add_parser as add_report_parser
     from or1.data.cli import add_parser as add_data_parser
     from or1.eval.cli import add_parser as add_eval_parser
     from or1.study.cli import add_parser as add_study_parser
@@ -121,6 +122,7 @@ def _parser() -> argparse.ArgumentParser:
     add_eval_parser(sub)
     add_data_parser(sub)
     add_study_parser(sub)
+    add_report_parser(sub)
 
     c = sub.add_parser("config", help="show or validate a training config",
                        description="`show` prints the resolved config with every default; `validate` checks it.")

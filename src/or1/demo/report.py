@@ -6,42 +6,17 @@ from pathlib import Path
 from typing import Any
 
 from or1.config import TrainConfig
+from or1.dashboard.plot import plot_grid, save_figure
 from or1.trainer.logging import read_metrics
 
 __all__ = ["plot_training", "write_report"]
 
-PANELS = (("reward/mean", "training reward (accuracy of rollouts)"), ("entropy/estimate", "entropy H_est"),
-          ("entropy/alpha", "entropy coefficient α"), ("filter/kept_frac", "kept-group fraction"),
-          ("rollout/len_mean", "response length (tokens)"), ("val", "validation Avg@n"))
-
-
-def plot_training(rows: list[dict[str, Any]], sft_losses: list[float], path: Path) -> Path:
-    """Six panels of per-step RL metrics plus validation accuracy; the SFT loss goes in an inset title."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(2, 3, figsize=(13, 7))
-    for ax, (key, title) in zip(axes.flat, PANELS, strict=True):
-        if key == "val":
-            for vk in sorted({k for r in rows for k in r if k.startswith("val/")}):
-                pts = [(r["step"], r[vk]) for r in rows if vk in r]
-                ax.plot(*zip(*pts, strict=True), marker="o", label=vk.split("/")[-1])
-            ax.legend(fontsize=8)
-        else:
-            pts = [(r["step"], r[key]) for r in rows if key in r]
-            if pts:
-                ax.plot(*zip(*pts, strict=True))
-        ax.set_title(title, fontsize=10)
-        ax.set_xlabel("RL step")
-        ax.grid(alpha=0.3)
-    fig.suptitle(f"or1 demo: GRPO + MAGIC on the tiny model (SFT warm start: {len(sft_losses)} steps, "
-                 f"final SFT loss {sft_losses[-1]:.3f})" if sft_losses else "or1 demo")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+def plot_training(rows: list[dict[str, Any]], sft_losses: list[float], path: Path) -> Path | None:
+    """The run dashboard's panels (`or1 report`, `dashboard.plot_grid`) on one figure, the SFT warm start in
+    its title."""
+    title = (f"or1 demo: GRPO + MAGIC on the tiny model (SFT warm start: {len(sft_losses)} steps, final SFT loss "
+             f"{sft_losses[-1]:.3f})" if sft_losses else "or1 demo")
+    return plot_grid(rows, path, title)
 
 
 def plot_accuracy(summary: dict[str, Any], path: Path) -> Path:
@@ -64,9 +39,7 @@ def plot_accuracy(summary: dict[str, Any], path: Path) -> Path:
     ax.legend()
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def _pct(r: dict[str, Any]) -> str:

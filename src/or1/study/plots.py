@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import matplotlib
@@ -11,6 +10,7 @@ matplotlib.use("Agg")  # files only; no display on servers
 import matplotlib.pyplot as plt
 import numpy as np
 
+from or1.dashboard.plot import save_figure
 from or1.study.results import ArmResult, val_key
 
 __all__ = ["PLOTS", "plot_study"]
@@ -68,10 +68,5 @@ def plot_study(arms: list[ArmResult], out_dir: Path, title: str) -> list[Path]:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
         fig.tight_layout()
-        path = out_dir / name
-        tmp = path.with_name(path.name + ".tmp.png")
-        fig.savefig(tmp, dpi=110)
-        plt.close(fig)
-        os.replace(tmp, path)
-        paths.append(path)
+        paths.append(save_figure(fig, out_dir / name))
     return paths
