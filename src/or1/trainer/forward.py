@@ -155,7 +155,7 @@ class _Head:
         def head(hidden: Tensor, weight: Tensor) -> Tensor:  # (b, K, H) -> (b, w, 1 or 2)
             lp, ent = chunked_token_logp(select(hidden), weight, response_ids, self.temperature, self.with_entropy,
                                          self.chunk_tokens)  # type: ignore[arg-type]
-            return lp[..., None] if ent is None else torch.stack([lp, ent], -1)
+            return torch.stack([lp] if ent is None else [lp, ent], -1)  # not a view: FSDP hooks what the model returns
 
         with _lm_head_replaced(model, head):
             out = model(**inputs).logits  # (b, w, 1 or 2): what `head` returned
@@ -165,7 +165,7 @@ class _Head:
         """model(**inputs); with chunks, its `.logits` are the LM head's input (the final hidden states)."""
         if self.chunk_tokens is None:
             return model(**inputs)
-        with _lm_head_replaced(model, lambda hidden, weight: hidden):
+        with _lm_head_replaced(model, lambda hidden, weight: hidden.clone()):  # not a view, as above
             return model(**inputs)
 
 
