@@ -69,6 +69,15 @@ def test_errors_are_one_line_with_exit_1(tmp_path, args, needle):
     assert lines[0].startswith("or1 data: error:") and needle in lines[0]
 
 
+def test_select_with_a_model_name_no_row_has_fails(tmp_path):
+    math = write_released(tmp_path) / "math-00000-of-00001.parquet"
+    r = or1("select", str(math), "-o", str(tmp_path / "s.parquet"), "--model-name", "Qwen2.5-7B")
+    lines = [ln for ln in r.stderr.splitlines() if "error:" in ln]
+    assert r.returncode == 1 and len(lines) == 1, r.stderr
+    assert "extra_info.model_difficulty.Qwen2.5-7B" in lines[0] and "DeepSeek-R1-Distill-Qwen-7B (5 rows)" in lines[0]
+    assert not (tmp_path / "s.parquet").exists()  # nothing written
+
+
 def test_bad_usage_exits_2():
     assert or1("frobnicate").returncode == 2
     assert or1("select", "x.parquet", "-o", "y.parquet").returncode == 2  # --model-name is required

@@ -9,7 +9,7 @@ import pytest
 from planted import write_released
 
 from or1.data.pipeline import run_data_step
-from or1.data.schema import load_problems
+from or1.data.schema import DataError, load_problems
 from or1.data.select import SelectOptions, difficulty_value, parse_keep, select_rows
 
 
@@ -58,3 +58,21 @@ def test_json_string_difficulty_and_missing_model():
     assert difficulty_value({"data_source": "s", "extra_info": None}, "m") is None
     with pytest.raises(ValueError, match="model_name"):
         SelectOptions(keep="1..15")
+
+
+def test_model_name_no_row_has_is_an_error_naming_the_names_seen(tmp_path):
+    path = write_released(tmp_path) / "math-00000-of-00001.parquet"
+    rows = pq.read_table(path).to_pylist()
+    with pytest.raises(DataError) as e:
+        select_rows(rows, SelectOptions(model_name="DeepSeek-R1-Distill-Qwen-7b"))  # lower-case b: a typo
+    msg = str(e.value)
+    assert "extra_info.model_difficulty.DeepSeek-R1-Distill-Qwen-7b" in msg
+    assert "did you mean 'DeepSeek-R1-Distill-Qwen-7B'" in msg
+    assert "DeepSeek-R1-Distill-Qwen-1.5B" in msg and "DeepSeek-R1-Distill-Qwen-32B" in msg
+
+
+def test_rows_without_any_difficulty_say_to_rate_them_first():
+    rows = [{"data_source": "s", "extra_info": {"index": i}} for i in range(3)]
+    with pytest.raises(DataError, match="or1 data difficulty --model-name m"):
+        select_rows(rows, SelectOptions(model_name="m"))
+    assert select_rows([], SelectOptions(model_name="m")).kept == []  # nothing in, nothing to name
