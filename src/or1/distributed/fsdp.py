@@ -11,7 +11,9 @@ import torch
 import torch.distributed as dist
 from torch import nn
 from torch.distributed.checkpoint.state_dict import StateDictOptions, get_model_state_dict
-from torch.distributed.fsdp import FSDPModule, MixedPrecisionPolicy, fully_shard
+from torch.distributed.fsdp import FSDPModule, fully_shard
+
+from or1.distributed.precision import choose_precision, set_precision
 
 __all__ = ["decoder_layers", "full_state_dict", "wrap_model"]
 
@@ -34,7 +36,10 @@ def decoder_layers(model: nn.Module) -> list[nn.Module]:
 
 def wrap_model(model: nn.Module, *, mixed_precision: bool = False, activation_checkpointing: bool = False
                ) -> nn.Module:
-    """Shard `model` in place with FSDP2: each decoder layer, then the root. One process: unchanged.
+    """Shard `model` in place with FSDP2: each decoder layer, then the root. One process: not sharded.
+
+    Either way the run's precision (`precision.choose_precision`) is recorded on the model: the trainer's
+    forwards read it (`compute_context`), so mixed precision means the same in one process as under torchrun.
 
     Gradients are SUMMED across ranks, not averaged (FSDP's default): each rank backpropagates its share
     of the global token mean (`policy_update(..., global_sum=all_reduce_sum)`), so the sum of the shares
@@ -42,20 +47,27 @@ def wrap_model(model: nn.Module, *, mixed_precision: bool = False, activation_ch
 
     Args:
         model: a Hugging Face causal LM, on its device, in fp32.
-        mixed_precision: compute in bf16 (all-gathered parameters cast to bf16), reduce gradients and keep
-            the sharded master weights and optimiser state in fp32. Meant for GPUs.
+        mixed_precision: compute in bf16, keep the master weights, gradients and optimiser state in fp32.
+            Under torchrun FSDP2 casts the all-gathered parameters to bf16 and reduces gradients in fp32; in
+            one process the trainer's forwards run under bf16 autocast. Needs an fp32 model (ConfigError
+            otherwise).
         activation_checkpointing: recompute each layer's activations in backward (Hugging Face's
             non-reentrant gradient checkpointing): less memory for long contexts, ~1/3 more compute.
 
     Returns:
-        The same module object, now also an `FSDPModule`.
+        The same module object, an `FSDPModule` too under torchrun.
+
+    Raises:
+        ConfigError: `mixed_precision` on a bf16 model.
     """
+    world_size = dist.get_world_size() if dist.is_initialized() else 1
+    precision = choose_precision(mixed_precision, world_size, next(model.parameters()).dtype)
+    set_precision(model, precision)
     if activation_checkpointing:
         _enable_activation_checkpointing(model)
-    if not dist.is_initialized() or dist.get_world_size() == 1:
+    if world_size == 1:
         return model
-    mp = MixedPrecisionPolicy(param_dtype=torch.bfloat16, reduce_dtype=torch.float32) if mixed_precision \
-        else MixedPrecisionPolicy()
+    mp = precision.fsdp_policy()
     for layer in decoder_layers(model):
         fully_shard(layer, mp_policy=mp)
     fully_shard(model, mp_policy=mp)

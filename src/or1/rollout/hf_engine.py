@@ -7,6 +7,8 @@ cache is all a decoder needs.
 
 from __future__ import annotations
 
+import contextlib
+
 import torch
 from torch import Tensor
 from transformers import DynamicCache, PreTrainedModel
@@ -41,12 +43,17 @@ class HFEngine:
         eos_ids: token ids that end a response (e.g. `<|im_end|>`, `<|endoftext|>`).
         pad_id: id written after a response ends.
         max_batch: responses decoded together; larger batches are processed in chunks of this size.
+        autocast_dtype: sample under `torch.autocast` to this dtype: bf16 when the trainer computes in bf16 on
+            fp32 master weights in one process (`distributed.mixed_precision`), so that the rollout's log-probs
+            (π_old, unless recomputed) come from the precision the update computes in.
     """
 
-    def __init__(self, model: PreTrainedModel, eos_ids: list[int], pad_id: int, max_batch: int = 256):
+    def __init__(self, model: PreTrainedModel, eos_ids: list[int], pad_id: int, max_batch: int = 256,
+                 autocast_dtype: torch.dtype | None = None):
         if not eos_ids:
             raise ValueError("HFEngine needs at least one EOS token id")
         self.model, self.pad_id, self.max_batch = model, pad_id, max_batch
+        self.autocast_dtype = autocast_dtype
         self.eos = torch.tensor(sorted(set(eos_ids)), dtype=torch.long)
         self._cache_arg = cache_kwarg(model)  # transformers 5.2x renamed `past_key_values` to `cache`
 
@@ -61,9 +68,13 @@ class HFEngine:
         gen = torch.Generator().manual_seed(seed)
         was_training = self.model.training
         self.model.eval()
+        device = next(self.model.parameters()).device
+        cast = torch.autocast(device.type, dtype=self.autocast_dtype) if self.autocast_dtype is not None \
+            else contextlib.nullcontext()
         try:
-            chunks = [self._decode(rows[i : i + self.max_batch], params, gen)
-                      for i in range(0, len(rows), self.max_batch)]
+            with cast:
+                chunks = [self._decode(rows[i : i + self.max_batch], params, gen)
+                          for i in range(0, len(rows), self.max_batch)]
         finally:
             self.model.train(was_training)
         return RolloutBatch(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import torch
@@ -10,6 +11,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, P
 
 from or1.config import AlgoConfig, ModelConfig, RayConfig, RewardConfig, RolloutConfig
 from or1.data.schema import DataError, Problem, load_problems
+from or1.distributed.precision import precision_of, warn_if_updates_round_away
 from or1.rewards.pool import PoolPolicy, set_default_policy
 from or1.rewards.registry import RewardRegistry, default_registry
 from or1.rollout.prompts import encode_prompt, eos_token_ids
@@ -19,6 +21,8 @@ from or1.trainer.data_checks import bare_template_length, why_unpayable
 __all__ = ["build_engine", "build_optimizer", "build_policy", "build_scorer", "load_data"]
 
 log = logging.getLogger(__name__)
+
+_HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*")  # org/name, as the hub spells repository ids
 
 
 def build_policy(cfg: ModelConfig, seed: int, path: str | Path | None = None
@@ -35,8 +39,13 @@ def build_policy(cfg: ModelConfig, seed: int, path: str | Path | None = None
                                  num_heads=cfg.num_heads, num_kv_heads=cfg.num_kv_heads,
                                  intermediate_size=cfg.intermediate_size, seed=seed)
         return model.to(dtype), tok
-    if not (Path(path) / "config.json").is_file() and not _is_hub_id(str(path)):
-        raise FileNotFoundError(f"model.path={path} is not a model directory (no config.json)")
+    if not _is_hub_id(str(path)):  # a local directory: checked here, before anything reaches for the hub
+        given, path = path, Path(path).expanduser()
+        if not path.exists():
+            raise FileNotFoundError(f"model.path={given}: no such directory ({path.absolute()}). It reads as a local "
+                                    "path, not a hub id (org/name with no local org/ folder): fix the path")
+        if not (path / "config.json").is_file():
+            raise FileNotFoundError(f"model.path={path} is not a model directory (no config.json)")
     try:
         tok = AutoTokenizer.from_pretrained(path, padding_side="left")
         model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
@@ -47,12 +56,20 @@ def build_policy(cfg: ModelConfig, seed: int, path: str | Path | None = None
 
 
 def _is_hub_id(path: str) -> bool:
-    """`org/name` that is not a local path: e.g. deepseek-ai/DeepSeek-R1-Distill-Qwen-7B on a GPU cluster."""
-    return path.count("/") == 1 and not path.startswith((".", "/", "~")) and not Path(path).exists()
+    """`org/name` that is no local path: e.g. deepseek-ai/DeepSeek-R1-Distill-Qwen-7B on a GPU cluster.
+
+    Anything else is a local path, so a missing one fails at once instead of after the hub's retries: one
+    that starts with ./ ../ / or ~, has no slash or more than one, holds a backslash, or whose first part
+    exists (`runs/sft_modle` beside an existing runs/ is a typo, not a hub id).
+    """
+    return _HUB_ID.fullmatch(path) is not None and not Path(path).parent.exists()
 
 
 def build_optimizer(model: PreTrainedModel, algo: AlgoConfig) -> torch.optim.Optimizer:
-    """AdamW with the paper's constant learning rate and weight decay."""
+    """AdamW with the paper's constant learning rate and weight decay; its state takes the weights' dtype
+    (fp32 under mixed precision). On pure bf16 weights, a warning when `algo.lr` is too small for a bf16
+    update to change most of them (`precision.warn_if_updates_round_away`)."""
+    warn_if_updates_round_away(model, algo.lr)
     return torch.optim.AdamW(model.parameters(), lr=algo.lr, weight_decay=algo.weight_decay)
 
 
@@ -77,7 +94,9 @@ def build_engine(cfg: RolloutConfig, model: PreTrainedModel, tokenizer: PreTrain
                                 max_batch=cfg.max_batch, max_retries=ray.max_retries)
     from or1.rollout.hf_engine import HFEngine
 
-    return HFEngine(model, eos_token_ids(tokenizer), tokenizer.pad_token_id, max_batch=cfg.max_batch)
+    p = precision_of(model)  # one-process mixed precision: sample in the bf16 the update computes in
+    return HFEngine(model, eos_token_ids(tokenizer), tokenizer.pad_token_id, max_batch=cfg.max_batch,
+                    autocast_dtype=p.compute_dtype if p.autocast else None)
 
 
 def build_scorer(cfg: RewardConfig, ray: RayConfig | None = None) -> RewardRegistry:

@@ -12,6 +12,7 @@ from or1.algo.advantage import group_advantages, to_tokens
 from or1.algo.policy_loss import clipped_surrogate, token_mean
 from or1.algo.truncation import mask_truncated
 from or1.config import AlgoConfig
+from or1.distributed.precision import compute_context
 from or1.distributed.sharding import rank_share
 from or1.trainer.collect import StepBatch
 from or1.trainer.forward import response_logp
@@ -25,14 +26,16 @@ def recompute_old_logp(model: PreTrainedModel, batch: StepBatch, temperature: fl
                        micro_batch_size: int, micro_batch_tokens: int | None = None) -> torch.Tensor:
     """π_old from the trainer's own forward (bitwise the first mini-batch's π_θ): ratio starts at 1.
 
-    Under FSDP every rank computes the whole batch (the same forwards on every rank, as FSDP needs).
+    Under FSDP every rank computes the whole batch (the same forwards on every rank, as FSDP needs). The
+    forwards run in the model's training precision (`compute_context`), as `policy_update`'s do.
     """
     out = torch.zeros(batch.resp_mask.shape, dtype=torch.float32)  # (N, T)
     for mb in plan_micro_batches(_row_lengths(batch, range(batch.rewards.numel())), micro_batch_size,
                                  micro_batch_tokens):
         sl, width = _cols(batch, mb)
-        lp, _ = response_logp(model, batch.prompts[sl], batch.response_ids[sl, :width],
-                              batch.resp_mask[sl, :width], temperature, pad_id)
+        with compute_context(model):
+            lp, _ = response_logp(model, batch.prompts[sl], batch.response_ids[sl, :width],
+                                  batch.resp_mask[sl, :width], temperature, pad_id)
         out[sl, :width] = lp.cpu()
     return out * batch.resp_mask
 
@@ -64,6 +67,9 @@ def policy_update(
     (`wrap_model`), which is exactly the one-process gradient. Ranks with fewer micro-batches than the
     busiest rank run empty ones (zero loss) so every rank makes the same collectives.
 
+    Precision: the forwards run under `compute_context(model)` (bf16 autocast under one-process mixed
+    precision, see `wrap_model`); the loss and the backward into the weights stay in their fp32.
+
     Returns:
         mean over mini-batches of loss/policy, loss/entropy_bonus, entropy/policy (token entropy of π_θ),
         clip/frac, ratio/mean and grad/norm.
@@ -91,8 +97,9 @@ def policy_update(
             mb = range(first * g, first * g + 1) if empty else mine[i]
             sl, width = _cols(batch, mb)
             m = loss_mask[sl, :width] if not empty else torch.zeros_like(loss_mask[sl, :width])
-            logp, ent = response_logp(model, batch.prompts[sl], batch.response_ids[sl, :width],
-                                      batch.resp_mask[sl, :width], temperature, pad_id, with_entropy=True)
+            with compute_context(model):  # the forward only: autocast records the casts for backward
+                logp, ent = response_logp(model, batch.prompts[sl], batch.response_ids[sl, :width],
+                                          batch.resp_mask[sl, :width], temperature, pad_id, with_entropy=True)
             out = clipped_surrogate(logp, batch.old_logp[sl, :width], to_tokens(adv[sl], m), m, algo.clip_low,
                                     algo.clip_high)
             policy_loss = token_mean(out.per_token, m, n_tok)
