@@ -105,3 +105,33 @@ def test_parquet_binary_column_with_bad_utf8(tmp_path):
     pq.write_table(table, tmp_path / "raw.parquet")
     report = ingest([tmp_path / "raw.parquet"], tmp_path / "out.parquet")
     assert report["count_out"] == 1 and report["reasons"] == {"non_utf8": 1}
+
+
+MATH_T = "{problem} Please reason step by step, and put your final answer within \\boxed{}."
+CODE_T = "{problem}\n\nWrite a Python program that reads from standard input."
+
+
+def _mixed(tmp_path, **opts) -> dict[str, str]:
+    raw = tmp_path / "mixed.jsonl"
+    raw.write_text("\n".join(json.dumps(r) for r in [
+        {"problem": "What is 2+3?", "answer": "5"},
+        {"problem": "Print the sum of two numbers.", "ability": "code", "tests": TESTS}]) + "\n")
+    ingest([raw], tmp_path / "out.parquet", IngestOptions(**opts))
+    return {p.ability: p.prompt[0]["content"] for p in load_problems(tmp_path / "out.parquet")}
+
+
+def test_templates_per_ability(tmp_path):
+    content = _mixed(tmp_path, template_math=MATH_T, template_code=CODE_T)
+    assert content["math"] == MATH_T.replace("{problem}", "What is 2+3?")
+    assert content["code"] == CODE_T.replace("{problem}", "Print the sum of two numbers.")  # no \boxed for code
+
+
+def test_template_is_the_default_of_both_abilities(tmp_path):
+    content = _mixed(tmp_path, template="Q: {problem}", template_code=CODE_T)
+    assert content["math"] == "Q: What is 2+3?"
+    assert content["code"].startswith("Print the sum") and "\\boxed" not in content["code"]
+
+
+def test_ability_templates_need_the_placeholder():
+    with pytest.raises(ValueError, match=r"ingest\.template_code"):
+        IngestOptions(template_code="no placeholder")

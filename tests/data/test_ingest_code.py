@@ -107,6 +107,29 @@ def test_cli_format_flag(tmp_path):
     assert "4 -> 2 rows" in r.stdout and len(load_problems(out)) == 2
 
 
+def test_code_release_rows_take_the_code_template(tmp_path):
+    out = tmp_path / "taco.parquet"
+    opts = IngestOptions(template="{problem} Put your final answer within \\boxed{}.",
+                         template_code="{problem}\n\nAnswer with a Python program.")
+    ingest([FIXTURES / "taco.jsonl"], out, opts)
+    problems = load_problems(out)
+    assert problems and all(p.prompt[0]["content"].endswith("\n\nAnswer with a Python program.") for p in problems)
+    assert not any("boxed" in p.prompt[0]["content"] for p in problems)
+
+
+def test_cli_template_flags(tmp_path):
+    raw = tmp_path / "mixed.jsonl"
+    raw.write_text(json.dumps({"problem": "What is 2+3?", "answer": "5"}) + "\n" + json.dumps(
+        {"problem": "Print 1.", "ability": "code", "tests": {"inputs": [""], "outputs": ["1\n"]}}) + "\n")
+    out = tmp_path / "mixed.parquet"
+    r = subprocess.run([sys.executable, "-m", "or1.cli", "data", "ingest", str(raw), "-o", str(out),
+                        "--template", "{problem} Box it: \\boxed{}.", "--template-code", "{problem} Use Python."],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert [p.prompt[0]["content"] for p in load_problems(out)] == ["What is 2+3? Box it: \\boxed{}.",
+                                                                     "Print 1. Use Python."]
+
+
 # The verifier runs what ingest wrote: a right program passes every test, a wrong one fails.
 RIGHT = {
     "abc999_a": "a, b = map(int, input().split())\nprint(a + b)\n",

@@ -111,7 +111,12 @@ def _add_ingest(subs: argparse._SubParsersAction) -> None:
                         "auto also detects the code layouts by their columns)")
     p.add_argument("--ability", choices=["math", "code"], help="ability of rows without an ability column")
     p.add_argument("--data-source", dest="data_source", help="data_source of rows without a source column")
-    p.add_argument("--template", help="user message; {problem} is replaced by the problem")
+    p.add_argument("--template", help="user message of every row; {problem} is replaced by the problem")
+    p.add_argument("--template-math", dest="template_math",
+                   help="user message of math rows, e.g. '{problem} Please reason step by step, and put your final "
+                        "answer within \\boxed{}.' (default: --template)")
+    p.add_argument("--template-code", dest="template_code",
+                   help="user message of code rows (default: --template)")
     p.add_argument("--max-problem-chars", dest="max_problem_chars", type=int, help="longer problems are rejected")
     p.add_argument("--max-answer-chars", dest="max_answer_chars", type=int, help="longer answers are rejected")
     p.add_argument("--split", help="extra_info.split of the rows")

@@ -45,7 +45,12 @@ class IngestOptions:
         ability: ability of rows without an `ability` column ("math" or "code").
         data_source: `data_source` of rows without a `source` column.
         template: the user message; `{problem}` is replaced by the problem text (the raw problem is also
-            kept in `extra_info.problem` for dedup and decontamination).
+            kept in `extra_info.problem` for dedup and decontamination). The default of both abilities.
+        template_math: the template of math rows; None = `template`. E.g. "{problem} Please reason step
+            by step, and put your final answer within \\boxed{}."
+        template_code: the template of code rows (mapped rows and code release formats); None = `template`.
+            A math instruction such as "put your final answer within \\boxed{}" does not belong here: the
+            code verifier reads the last ```python block.
         max_problem_chars: longer problems are rejected as too_long.
         max_answer_chars: longer math answers are rejected as too_long.
         split: written to `extra_info.split`.
@@ -56,6 +61,8 @@ class IngestOptions:
     ability: str = "math"
     data_source: str = "ingested"
     template: str = "{problem}"
+    template_math: str | None = None
+    template_code: str | None = None
     max_problem_chars: int = 8000
     max_answer_chars: int = 512
     split: str = "train"
@@ -64,14 +71,21 @@ class IngestOptions:
         unknown = sorted(set(self.mapping) - set(FIELDS))
         if unknown:
             raise ValueError(f"ingest.mapping: unknown field(s) {', '.join(unknown)} (known: {', '.join(FIELDS)})")
-        if "{problem}" not in self.template:
-            raise ValueError(f"ingest.template={self.template!r} must contain {{problem}}")
+        for name in ("template", "template_math", "template_code"):
+            value = getattr(self, name)
+            if value is not None and "{problem}" not in value:
+                raise ValueError(f"ingest.{name}={value!r} must contain {{problem}}")
         if self.max_problem_chars < 1 or self.max_answer_chars < 1:
             raise ValueError("ingest.max_problem_chars and ingest.max_answer_chars must be positive")
         check_ability(self.ability)
         if self.format not in ("auto", "jsonl", "csv", "parquet", *CODE_FORMATS):
             raise ValueError(f"ingest.format={self.format!r}: expected auto, jsonl, csv, parquet or one of "
                              f"{', '.join(CODE_FORMATS)}")
+
+    def template_for(self, ability: str) -> str:
+        """The user-message template of rows of `ability`: its own template if set, else `template`."""
+        own = self.template_code if ability == "code" else self.template_math
+        return own if own is not None else self.template
 
 
 def rejects_path(out_path: str | Path) -> Path:
@@ -187,7 +201,7 @@ def _mapped_row(rec: dict[str, Any], opts: IngestOptions) -> dict[str, Any]:
         info["solution"] = solution
     return {
         "data_source": text_value(get("source"), "source") or opts.data_source,
-        "prompt": [{"role": "user", "content": opts.template.replace("{problem}", problem)}],
+        "prompt": [{"role": "user", "content": opts.template_for(ability).replace("{problem}", problem)}],
         "ability": ability,
         "reward_model": {"style": "rule", "ground_truth": gt},
         "extra_info": info,
@@ -212,7 +226,7 @@ def _convert(inputs: list[Path], opts: IngestOptions) -> tuple[StepOutcome, list
                 layout = opts.format if opts.format in CODE_FORMATS else (
                     detect_code_format(rec) if schema_layout else None)
                 if layout is not None:
-                    row = to_code_row(rec, layout, template=opts.template, split=opts.split,
+                    row = to_code_row(rec, layout, template=opts.template_for("code"), split=opts.split,
                                       max_problem_chars=opts.max_problem_chars,
                                       data_source=None if opts.data_source == "ingested" else opts.data_source)
                 elif schema_layout and "prompt" in rec and "reward_model" in rec:
