@@ -34,6 +34,9 @@ class ModelConfig:
     num_heads: int = 4
     num_kv_heads: int = 2
     intermediate_size: int = 512
+    # The trained (master) weights and AdamW state. float32 with distributed.mixed_precision for bf16 compute;
+    # bfloat16 = pure bf16 (half the memory, but bf16's 8 bits drop updates below ~|w|/512: at lr 1e-6 most
+    # weights never move, warned at setup); bfloat16 with mixed_precision is a ConfigError.
     dtype: Literal["float32", "bfloat16"] = "float32"
 
     def __post_init__(self) -> None:
@@ -192,10 +195,12 @@ class RayConfig:
 
 @dataclass(frozen=True)
 class DistributedConfig:
-    """FSDP2 options, used when `or1 train` runs under torchrun (one process per device)."""
+    """Training precision (one process and torchrun) and FSDP2 options (under torchrun, one process per device)."""
 
     gpus: int = 0  # GPUs the config was written for (the paper's runs); torchrun decides the real world size
-    mixed_precision: bool = False  # bf16 compute, fp32 master weights and gradient reduction (GPU)
+    # bf16 compute on fp32 master weights, gradients and AdamW state, at any world size: FSDP2 casts under
+    # torchrun, torch.autocast in one process (docs/distributed.md "Precision"). Needs model.dtype float32.
+    mixed_precision: bool = False
     activation_checkpointing: bool = False  # recompute each decoder layer's activations in backward
 
     def __post_init__(self) -> None:

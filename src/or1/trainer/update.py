@@ -68,7 +68,7 @@ def policy_update(
     busiest rank run empty ones (zero loss) so every rank makes the same collectives.
 
     Precision: the forwards run under `compute_context(model)` (bf16 autocast under one-process mixed
-    precision, see `wrap_model`); the loss and the backward into the weights stay in their fp32.
+    precision, see `wrap_model`); log-probs, the loss, the gradients and the optimiser step are fp32.
 
     Returns:
         mean over mini-batches of loss/policy, loss/entropy_bonus, entropy/policy (token entropy of π_θ),
