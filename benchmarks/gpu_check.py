@@ -39,7 +39,7 @@ from typing import Any
 
 import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-from transformers import AutoModelForCausalLM, PreTrainedTokenizerFast, Qwen2Config
+from transformers import AutoModelForCausalLM, PreTrainedModel, PreTrainedTokenizerFast, Qwen2Config
 
 from or1.config import TrainConfig
 from or1.config_load import load_config
@@ -197,6 +197,25 @@ def figures(rows: list[dict[str, Any]], cfg: TrainConfig, prompt_len: float, sha
     return out
 
 
+class PolicyOnCpu(RuntimeError):
+    """The trainer ran a forward of the policy on the CPU in a GPU check."""
+
+
+def refuse_cpu_policy() -> torch.utils.hooks.RemovableHandle:
+    """A global forward pre-hook that raises `PolicyOnCpu` when a Hugging Face model runs on the CPU.
+
+    The trainer builds its model inside `train()`; this is how the check sees where it landed, at the
+    first forward (the first rollout's prefill), instead of decoding a 1.5B model on a CPU for hours.
+    """
+
+    def hook(module: torch.nn.Module, args: Any) -> None:
+        if isinstance(module, PreTrainedModel) and next(module.parameters()).device.type == "cpu":
+            raise PolicyOnCpu("the trainer runs the policy on the CPU although CUDA is available: in one process "
+                              "nothing moved the model to the GPU (or1.trainer.run.setup / setup.build_policy)")
+
+    return torch.nn.modules.module.register_module_forward_pre_hook(hook)
+
+
 def _datasheet_peak(device: torch.device) -> float | None:
     """The GPU's dense bf16 peak from `or1.throughput.GPUS`, when its name is listed there."""
     if device.type != "cuda":
@@ -244,8 +263,13 @@ def run_check(a: argparse.Namespace) -> dict[str, Any]:
     peak = matmul_flops(device, 512 if a.cpu_tiny else 8192, 2 if a.cpu_tiny else 50)
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
+    guard = refuse_cpu_policy() if device.type == "cuda" else None
     t0 = time.perf_counter()
-    train(cfg, progress=False)
+    try:
+        train(cfg, progress=False)
+    finally:
+        if guard is not None:
+            guard.remove()
     wall = time.perf_counter() - t0
     metrics = [r for r in read_metrics(Path(cfg.out_dir) / "metrics.jsonl") if "perf/update_s" in r]
     prompts = [len(encode_prompt(tok, r["prompt"])) for r in rows]  # as the trainer encodes them

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "gpu_check.py"
 
 
@@ -36,3 +38,20 @@ def test_gpu_mode_without_cuda_exits_2_with_a_clear_message():
     r = _run(env={"CUDA_VISIBLE_DEVICES": ""})
     assert r.returncode == 2
     assert "no CUDA device" in r.stderr and "--cpu-tiny" in r.stderr
+
+
+def test_the_cpu_placement_guard_stops_a_cpu_forward_of_a_hf_model():
+    sys.path.insert(0, str(SCRIPT.parent))
+    import torch
+    from gpu_check import SHAPE_TINY, PolicyOnCpu, refuse_cpu_policy
+    from transformers import AutoModelForCausalLM, Qwen2Config
+
+    model = AutoModelForCausalLM.from_config(Qwen2Config(**SHAPE_TINY))
+    ids = torch.tensor([[1, 2, 3]])
+    guard = refuse_cpu_policy()
+    try:
+        with pytest.raises(PolicyOnCpu, match="runs the policy on the CPU"):
+            model(ids)
+    finally:
+        guard.remove()
+    assert model(ids).logits.shape == (1, 3, SHAPE_TINY["vocab_size"])  # removed: forwards run again
