@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from or1.atomic import write_text_atomic
+from or1.trainer.trackers import Tracker
 
 __all__ = ["MetricsLog", "read_metrics"]
 
@@ -34,17 +36,26 @@ log = logging.getLogger(__name__)
 
 
 class MetricsLog:
-    """Appends `{"step": s, **metrics}` lines to metrics.jsonl and scalars to TensorBoard.
+    """Appends `{"step": s, **metrics}` lines to metrics.jsonl, scalars to TensorBoard, and both to the
+    trackers given (W&B, MLflow: `trackers.py`).
 
     On resume from step s, lines after s are dropped (rewritten atomically) and TensorBoard purges its
-    later events, so the logs of a resumed run equal those of an uninterrupted one.
+    later events, so the logs of a resumed run equal those of an uninterrupted one. The trackers cannot
+    drop what they hold: steps up to the last one logged before the stop are not sent to them again (the
+    resumed run recomputes them bitwise equal).
     """
 
-    def __init__(self, out_dir: Path, resume_step: int | None = None, tensorboard: bool = True) -> None:
+    def __init__(self, out_dir: Path, resume_step: int | None = None, tensorboard: bool = True,
+                 trackers: Sequence[Tracker] = ()) -> None:
         self.path = out_dir / "metrics.jsonl"
+        self.out_dir = out_dir
+        self.trackers = list(trackers)
+        self._tracked_up_to = -1  # steps the trackers already hold
         out_dir.mkdir(parents=True, exist_ok=True)
         if resume_step is not None and self.path.exists():
-            keep = [r for r in read_metrics(self.path) if r["step"] <= resume_step]
+            rows = read_metrics(self.path)
+            self._tracked_up_to = max((int(r["step"]) for r in rows), default=-1)
+            keep = [r for r in rows if r["step"] <= resume_step]
             write_text_atomic(self.path, "".join(json.dumps(r) + "\n" for r in keep))
         elif resume_step is None and self.path.exists():
             self.path.unlink()
@@ -62,11 +73,26 @@ class MetricsLog:
         if self._tb is not None:
             for k, v in metrics.items():
                 self._tb.add_scalar(k, v, step)
+        if step > self._tracked_up_to:
+            for t in self.trackers:
+                t.log(step, metrics)
+
+    def log_rows(self, step: int, name: str, rows: list[dict[str, Any]]) -> Path:
+        """Rows of one step (e.g. sampled responses) to OUT/<name>/step_<step>.jsonl and to the trackers (as a
+        table); returns the file."""
+        path = write_text_atomic(self.out_dir / name / f"step_{step}.jsonl",
+                                 "".join(json.dumps(r) + "\n" for r in rows))
+        if step > self._tracked_up_to:
+            for t in self.trackers:
+                t.log_rows(step, name, rows)
+        return path
 
     def close(self) -> None:
         self._file.close()
         if self._tb is not None:
             self._tb.close()
+        for t in self.trackers:
+            t.close()
 
 
 def read_metrics(path: str | Path) -> list[dict[str, Any]]:
