@@ -166,7 +166,7 @@ def _empty_step(run: Run, stage: Stage, metrics: dict[str, float]) -> None:
                "--keep 1..15), or no response can earn reward (does it close </think> and box its answer?)"
                if reward == 0 else "every response was right: the problems are too easy (filter.offline, "
                "or1 data select --keep 1..15)" if reward == 1 else "each group's rewards were all equal")
-        log.warning("step %d (stage %d): no informative group in %d rollout batches, the policy was not updated "
+        log.warning("step %d (stage %d): no informative group in %d rollout tries, the policy was not updated "
                     "(%d such steps so far): %s. Raise filter.max_refills=%d or stages[%d].group_size=%d for more "
                     "chances of a mixed group", run.state.step + 1, stage.index, int(metrics.get("filter/tries", 1)),
                     run.state.empty_steps, why, f.max_refills, stage.index, stage.group_size)
