@@ -39,9 +39,10 @@ def test_flatten_gives_dotted_keys():
                                "model.path": "null"}
 
 
-def test_resumed_run_continues_the_same_tracker_runs_and_logs_each_step_once(offline, tmp_path):
+def test_resumed_run_continues_the_same_tracker_runs_and_logs_each_step_once(offline, tmp_path, monkeypatch):
     import mlflow
 
+    monkeypatch.chdir(tmp_path)  # nothing may land in the working directory
     out = tmp_path / "run"
     _log(out, [1, 2, 3, 4])  # killed after step 4 was logged; the newest checkpoint is step 2
     _log(out, [3, 4, 5, 6], resume_step=2)
@@ -65,6 +66,7 @@ def test_resumed_run_continues_the_same_tracker_runs_and_logs_each_step_once(off
     assert run.data.params["algo.lr"] == "1e-06" and run.info.status == "FINISHED"
     arts = [a.path for a in client.list_artifacts(ids["mlflow"], "samples")]
     assert arts == ["samples/step_4.jsonl", "samples/step_6.jsonl"]
+    assert (out / "mlflow_artifacts").is_dir() and sorted(p.name for p in tmp_path.iterdir()) == ["home", "run"]
     assert [json.loads(x)["step"] for x in (out / "metrics.jsonl").read_text().splitlines()] == [1, 2, 3, 4, 5, 6]
 
 

@@ -94,7 +94,10 @@ class MlflowTracker:
         uri = uri or os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{out.resolve() / 'mlflow.db'}"
         self._client = mlflow.tracking.MlflowClient(tracking_uri=uri)
         exp = self._client.get_experiment_by_name(experiment)
-        exp_id = exp.experiment_id if exp is not None else self._client.create_experiment(experiment)
+        # A new experiment keeps its artifacts (the response tables) in the run folder, not in ./mlruns of
+        # whatever directory the trainer was started from (MLflow's default with a database store).
+        exp_id = exp.experiment_id if exp is not None else self._client.create_experiment(
+            experiment, artifact_location=(out.resolve() / "mlflow_artifacts").as_uri())
         if run_id is None:
             self.run_id = self._client.create_run(exp_id, run_name=name).info.run_id
             params = [Param(k[:250], str(v)[:6000]) for k, v in flatten(config).items()]
