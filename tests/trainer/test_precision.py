@@ -9,13 +9,17 @@ import logging
 import pytest
 import torch
 
+from conftest import write_config
 from or1.config import AlgoConfig, ConfigError, RolloutConfig
+from or1.config_load import load_config
 from or1.distributed import wrap_model
 from or1.distributed.precision import Precision, bf16_update_check, choose_precision, precision_of
 from or1.rollout.hf_engine import HFEngine
 from or1.rollout.prompts import encode_prompt, eos_token_ids
 from or1.rollout.types import SamplingParams
 from or1.trainer.collect import StepBatch
+from or1.trainer.loop import _close
+from or1.trainer.run import setup
 from or1.trainer.setup import build_engine, build_optimizer
 from or1.trainer.update import policy_update, recompute_old_logp
 
@@ -139,3 +143,19 @@ def test_bf16_update_check_predicts_which_weights_move():
     w = layer.weight.detach()
     actual = float((w - LR != w).float().mean())  # the step, applied in bf16
     assert abs(c.moved_frac - actual) < 1e-3 and 0.015 < actual < 0.025
+
+
+
+def test_one_process_run_setup_takes_mixed_precision(tmp_path, easy_task):
+    """`or1 train`'s setup in one process with distributed.mixed_precision: true, as the paper configs set it
+    (it used to be ignored at world size 1): fp32 weights and AdamW, bf16 autocast for update and rollout."""
+    cfg = load_config(write_config(tmp_path / "c.yaml", data={"train_files": [str(easy_task["train"])]},
+                                   algo={"lr": LR}, distributed={"mixed_precision": True}))
+    run = setup(cfg)
+    try:
+        p = precision_of(run.model)
+        assert (p.master_dtype, p.compute_dtype, p.autocast) == (torch.float32, torch.bfloat16, True)
+        assert run.engine is not None and run.engine.engine.autocast_dtype == torch.bfloat16
+        assert all(g["params"][0].dtype == torch.float32 for g in run.optimizer.param_groups)
+    finally:
+        _close(run)
