@@ -73,7 +73,10 @@ def test_mixed_precision_on_bf16_weights_is_a_config_error(tiny_model):
 def test_mixed_precision_learns_at_the_paper_lr_and_pure_bf16_does_not(tokenizer, tiny_model):
     batch = _batch(tokenizer, tiny_model)
     mixed = wrap_model(copy.deepcopy(tiny_model), mixed_precision=True)  # one process: no torchrun
+    seen: list[torch.dtype] = []
+    mixed.model.layers[0].self_attn.q_proj.register_forward_hook(lambda _m, _i, out: seen.append(out.dtype))
     opt, _ = _two_adamw_steps(mixed, batch)
+    assert seen and set(seen) == {torch.bfloat16}  # learnt with bf16 compute, not by training in fp32
     pure = wrap_model(copy.deepcopy(tiny_model).to(torch.bfloat16), mixed_precision=False)
     pure_start = copy.deepcopy(pure)
     _two_adamw_steps(pure, batch)
