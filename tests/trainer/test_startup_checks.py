@@ -3,7 +3,9 @@ template that does not open `<think>`; each on a real trained BPE tokenizer and 
 
 from __future__ import annotations
 
+import json
 import logging
+import shutil
 
 import pytest
 from bpe_standin import CHATML_TEMPLATE, R1_DISTILL_TEMPLATE_OLD, bpe_tokenizer, load_standin, save_standin
@@ -46,7 +48,17 @@ def test_special_think_token_is_refused_with_the_fix(standin):
     msg = str(e.value)
     assert str(standin["special"]) in msg  # the tokenizer, by its name_or_path
     assert "'</think>'" in msg and f"id {tok.convert_tokens_to_ids('</think>')}" in msg
-    assert "special_tokens=False" in msg and "reward 0" in msg
+    assert '"special": false' in msg and "tokenizer.json" in msg and "reward 0" in msg
+
+
+def test_the_fix_the_error_gives_works(tmp_path, standin):
+    shutil.copytree(standin["special"], tmp_path / "fixed")
+    tj = json.loads((tmp_path / "fixed" / "tokenizer.json").read_text())
+    for t in tj["added_tokens"]:
+        if t["content"] == "</think>":
+            t["special"] = False  # what the message says to do in tokenizer.json
+    (tmp_path / "fixed" / "tokenizer.json").write_text(json.dumps(tj))
+    check_answer_marker(load_standin(tmp_path / "fixed"), MATH)
 
 
 @pytest.mark.parametrize("rows", [MATH, CODE], ids=["math", "code"])

@@ -74,10 +74,11 @@ def check_answer_marker(tokenizer: PreTrainedTokenizerBase, problems: Sequence[P
            f"loses '{THINK_END}' when a response is decoded (decoded probe: {text!r})")
     raise ConfigError(
         f"tokenizer {_tok_name(tokenizer)!r} {why}: every math/code response would read as unfinished and earn "
-        f"reward 0. Fix: register '{THINK_END}' as an ordinary added token (tokenizer.add_tokens(['{THINK_END}'], "
-        f"special_tokens=False), or \"special\": false for it under added_tokens in tokenizer.json, and drop it "
-        "from the special-token lists of tokenizer_config.json), as the DeepSeek-R1-Distill tokenizers do; or "
-        "train the BPE without it among its special tokens")
+        f"reward 0. Fix: make it an ordinary added token, as the DeepSeek-R1-Distill tokenizers have it: in "
+        f"tokenizer.json set \"special\": false for '{THINK_END}' under added_tokens (and under "
+        "added_tokens_decoder in tokenizer_config.json, dropping it from additional_special_tokens there, where "
+        f"present); a tokenizer you build: tokenizer.add_tokens(['{THINK_END}'], special_tokens=False) on one that "
+        "does not have it yet, or train the BPE without it among its special tokens")
 
 
 def check_context_length(cfg: TrainConfig, model_config: PretrainedConfig, longest_prompt: int) -> None:
