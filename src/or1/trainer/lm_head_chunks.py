@@ -76,16 +76,17 @@ class _ChunkedLogp(torch.autograd.Function):
             total, weighted, s_y = torch.zeros_like(m), torch.zeros_like(m), torch.zeros_like(m)
             for b in range(0, weight.shape[0], vocab_chunk):
                 s = _scaled_logits(h, weight[b : b + vocab_chunk], temperature)  # (c, v) fp32
-                m_b = s.max(-1).values  # (c,)
-                m_new = torch.maximum(m, m_b)
-                e = torch.exp(s - m_new[:, None])  # (c, v)
+                s_y = torch.where((y >= b) & (y < b + s.shape[1]),  # the target's logit, if in this block
+                                  s.gather(1, (y - b).clamp(0, s.shape[1] - 1)[:, None]).squeeze(1), s_y)
+                m_new = torch.maximum(m, s.max(-1).values)  # (c,)
                 keep = torch.exp(m - m_new)  # (c,): rescales the earlier blocks' sums (0 before the first)
+                # e^(s - m): one new block (or s's own buffer when s is not needed again), no temporary
+                e = s.sub(m_new[:, None]).exp_() if with_entropy else s.sub_(m_new[:, None]).exp_()  # (c, v)
                 total = total * keep + e.sum(-1)
                 if with_entropy:
-                    weighted = weighted * keep + (e * s).sum(-1)
+                    weighted = weighted * keep + torch.einsum("cv,cv->c", e, s)  # Σ e·s without a (c, v) product
                 m = m_new
-                s_y = torch.where((y >= b) & (y < b + s.shape[1]),
-                                  s.gather(1, (y - b).clamp(0, s.shape[1] - 1)[:, None]).squeeze(1), s_y)
+                del s, e  # before the next block is allocated, not after: one block's buffers at a time
             lse[a : a + chunk] = m + torch.log(total)
             logp[a : a + chunk] = s_y - lse[a : a + chunk]
             mean_s[a : a + chunk] = weighted / total
@@ -113,18 +114,21 @@ class _ChunkedLogp(torch.autograd.Function):
             for b in range(0, weight.shape[0], vchunk):
                 w = weight[b : b + vchunk]  # (v, H)
                 s = _scaled_logits(h, w, tau)  # (c, v) fp32, recomputed
-                p = torch.exp(s - lse[a : a + chunk, None])  # (c, v)
-                ds = -gl * p
+                p = s.sub(lse[a : a + chunk, None]).exp_()  # (c, v)
+                # ∂s = -p·(g_logp + g_H·(s - E_p[s])) + g_logp·1[v = y], in place in the block's buffers
                 if g_ent is not None:
-                    ds -= g_ent[a : a + chunk, None] * p * (s - mean_s[a : a + chunk, None])
-                inside = (y >= b) & (y < b + w.shape[0])  # (c,): rows whose target is in this block
-                rows = inside.nonzero().squeeze(1)
-                ds[rows, y[rows] - b] += gl[rows, 0]
-                dz = (ds / tau if tau != 1.0 else ds).to(h.dtype)  # (c, v): the logits' dtype, as autograd does
+                    ds = s.sub_(mean_s[a : a + chunk, None]).mul_(g_ent[a : a + chunk, None]).add_(gl).mul_(p).neg_()
+                else:
+                    ds = p.mul_(-gl)
+                del p
+                inside = ((y >= b) & (y < b + w.shape[0])).float()  # (c,): 1 where the target is in this block
+                ds.scatter_add_(1, (y - b).clamp(0, w.shape[0] - 1)[:, None], gl * inside[:, None])
+                dz = (ds.div_(tau) if tau != 1.0 else ds).to(h.dtype)  # (c, v): the logits' dtype, as autograd does
                 if dh is not None:
                     dh += (dz @ w).float()
                 if d_weight is not None:
                     d_weight[b : b + vchunk] += (dz.T @ h).float()
+                del s, ds, dz  # as in forward
             if d_hidden is not None and dh is not None:
                 d_hidden[a : a + chunk] = dh.to(hidden.dtype)
         d_w = d_weight.to(weight.dtype) if d_weight is not None else None
@@ -133,5 +137,5 @@ class _ChunkedLogp(torch.autograd.Function):
 
 def _scaled_logits(h: Tensor, w: Tensor, temperature: float) -> Tensor:
     """z / τ in fp32 for one block; z = h·wᵀ in the hidden states' dtype, as `nn.Linear` computes the logits."""
-    s = (h @ w.T).float()  # (c, v)
+    s = (h @ w.T).float()  # (c, v), a new tensor (callers write into it)
     return s / temperature if temperature != 1.0 else s
