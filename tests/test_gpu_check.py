@@ -55,3 +55,18 @@ def test_the_cpu_placement_guard_stops_a_cpu_forward_of_a_hf_model():
     finally:
         guard.remove()
     assert model(ids).logits.shape == (1, 3, SHAPE_TINY["vocab_size"])  # removed: forwards run again
+
+
+def test_the_1_5b_shape_is_qwen2_5_1_5b_and_its_flop_count_matches_the_model():
+    sys.path.insert(0, str(SCRIPT.parent))
+    import torch
+    from gpu_check import SHAPE_1_5B, model_flops
+    from transformers import AutoModelForCausalLM, Qwen2Config
+
+    with torch.device("meta"):  # shapes only, no memory
+        model = AutoModelForCausalLM.from_config(Qwen2Config(**SHAPE_1_5B))
+    total = sum(p.numel() for p in model.parameters())  # tied: the embedding is counted once
+    assert 1.54e9 < total < 1.55e9  # Qwen2.5-1.5B: 1.54B parameters
+    n, layers, d = model_flops(SHAPE_1_5B)
+    matmul = sum(p.numel() for name, p in model.named_parameters() if p.dim() == 2 and "embed" not in name)
+    assert (layers, d) == (28, 1536) and n == matmul + 1536 * 151936  # + the tied LM head
