@@ -1,12 +1,10 @@
-"""Helpers of the evaluation tests: the AIME files and `or1 eval` run in this process."""
+"""Helpers of the evaluation tests: `or1 eval` run in this process."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from or1.cli import main
-
-EVAL_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "eval"
 
 
 def or1_eval(*args: str | Path) -> int:

@@ -93,7 +93,8 @@ def _compare(a: argparse.Namespace) -> int:
 def _add_options(e: argparse.ArgumentParser) -> None:
     e.add_argument("--model", help="HF model directory, or an or1 checkpoint / run directory (its newest checkpoint)")
     e.add_argument("--data", action="append", metavar="FILE",
-                   help="parquet file in the release schema, or `code_tiny` (the packaged code set); repeatable")
+                   help="parquet file in the release schema, or a packaged set by name: aime24, aime25 (the "
+                        "release's AIME files), code_tiny; repeatable")
     e.add_argument("--out", help="output folder; rerun with the same folder to continue an interrupted evaluation")
     e.add_argument("--k", type=positive_int, default=32, help="samples per problem (default 32; LiveCodeBench: 4)")
     e.add_argument("--temperature", type=float, default=0.6, help="sampling temperature (default 0.6; 32B: 1.0)")
