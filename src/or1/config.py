@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 __all__ = [
-    "AlgoConfig", "ConfigError", "DataConfig", "DistributedConfig", "EntropyConfig", "FilterConfig", "ModelConfig",
-    "RayConfig", "RewardConfig", "RolloutConfig", "StageConfig", "TrainConfig", "ValidationConfig", "WatchdogConfig",
+    "AlgoConfig", "ConfigError", "DataConfig", "DistributedConfig", "EntropyConfig", "FilterConfig", "LoggingConfig",
+    "ModelConfig", "RayConfig", "RewardConfig", "RolloutConfig", "StageConfig", "TrainConfig", "ValidationConfig",
+    "WatchdogConfig",
 ]
 
 
@@ -248,6 +249,35 @@ class WatchdogConfig:
 
 
 @dataclass(frozen=True)
+class LoggingConfig:
+    """Where a run's metrics and sampled responses go (`trainer/logging.py`, `trainer/trackers.py`).
+
+    metrics.jsonl is always written; W&B and MLflow are optional extras (`pip install 'or1[wandb]'`,
+    `'or1[mlflow]'`) and keep one tracker run across resumes.
+    """
+
+    backends: tuple[str, ...] = ("jsonl", "tensorboard")  # any of jsonl, tensorboard, wandb, mlflow
+    sample_every: int = 10  # steps between OUT/samples/step_N.jsonl files (and every validation); 0 = never
+    sample_groups: int = 2  # prompts (each with its whole group) written per sampled step
+    sample_chars: int = 4000  # of each prompt and response kept (head and tail)
+    samples_max_mb: float = 200.0  # all samples files of the run together; past it no more are written
+    run_name: str | None = None  # tracker run name; null = the out_dir's name
+    wandb_project: str = "or1"
+    wandb_entity: str | None = None
+    mlflow_tracking_uri: str | None = None  # null = MLFLOW_TRACKING_URI, else sqlite:///OUT/mlflow.db
+    mlflow_experiment: str = "or1"
+
+    def __post_init__(self) -> None:
+        known = ("jsonl", "tensorboard", "wandb", "mlflow")
+        bad = [b for b in self.backends if b not in known]
+        _check(not bad, f"logging.backends: unknown {bad}; known: {list(known)}")
+        _check(self.sample_every >= 0, f"logging.sample_every={self.sample_every} must be >= 0")
+        _check(self.sample_groups >= 1, f"logging.sample_groups={self.sample_groups} must be >= 1")
+        _check(self.sample_chars >= 100, f"logging.sample_chars={self.sample_chars} must be >= 100")
+        _check(self.samples_max_mb > 0, f"logging.samples_max_mb={self.samples_max_mb} must be > 0")
+
+
+@dataclass(frozen=True)
 class TrainConfig:
     """A whole RL run: all stages in one `or1 train`."""
 
@@ -265,6 +295,7 @@ class TrainConfig:
     ray: RayConfig = field(default_factory=RayConfig)
     distributed: DistributedConfig = field(default_factory=DistributedConfig)
     watchdog: WatchdogConfig = field(default_factory=WatchdogConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
     checkpoint_every: int = 20  # steps; the last step is always saved
     keep_checkpoints: int = 2  # newest checkpoints kept on disk
     threads: int | None = None  # torch intra-op threads; null = torch's default
@@ -280,6 +311,9 @@ class TrainConfig:
             _check(1 <= s.mini_batch_size <= s.batch_size and s.batch_size % s.mini_batch_size == 0,
                    f"{k}.mini_batch_size={s.mini_batch_size} must divide {k}.batch_size={s.batch_size}")
             _check(s.temperature > 0, f"{k}.temperature={s.temperature} must be > 0 for sampling")
+        _check(not (self.distributed.mixed_precision and self.model.dtype == "bfloat16"),
+               "distributed.mixed_precision=true needs model.dtype: float32 (the fp32 master weights; the compute "
+               "is bf16 either way)")
         _check(self.checkpoint_every >= 1, f"checkpoint_every={self.checkpoint_every} must be >= 1")
         _check(self.keep_checkpoints >= 1, f"keep_checkpoints={self.keep_checkpoints} must be >= 1")
         _check(self.validation.every == 0 or len(self.data.val_files) > 0,

@@ -154,7 +154,7 @@ def dump_config(cfg: Any) -> str:
 
 # Keys that may change between a checkpoint and its resume without changing the training trajectory.
 _RESUMABLE_CHANGES = ("out_dir", "checkpoint_every", "keep_checkpoints", "validation", "reward", "threads", "ray",
-                      "distributed", "watchdog")
+                      "distributed", "watchdog", "logging")
 
 
 def fingerprint(cfg: TrainConfig) -> str:
