@@ -35,6 +35,8 @@ def test_loads_with_defaults_and_overrides(cfg_path):
     ("validation.every=5", "validation.every > 0 needs data.val_files"),
     ("entropy.coef=0.1", "entropy.coef=0.1 must be <= entropy.coef_max=0.005"),
     ("noequals", "must look like key.sub=value"),
+    ("logging.backends=[jsonl,neptune]", "logging.backends: unknown ['neptune']; known: ['jsonl', 'tensorboard'"),
+    ("logging.sample_every=-1", "logging.sample_every=-1 must be >= 0"),
 ])
 def test_bad_values_name_the_key(cfg_path, override, message):
     with pytest.raises(ConfigError) as e:
@@ -69,8 +71,15 @@ def test_dump_round_trips(cfg_path, tmp_path):
     assert load_config(again) == cfg
 
 
+def test_mixed_precision_needs_fp32_master_weights(cfg_path):
+    with pytest.raises(ConfigError, match=r"distributed.mixed_precision=true needs model.dtype: float32"):
+        load_config(cfg_path, ["distributed.mixed_precision=true", "model.dtype=bfloat16"])
+    assert load_config(cfg_path, ["distributed.mixed_precision=true"]).model.dtype == "float32"
+
+
 def test_fingerprint_ignores_bookkeeping_but_not_the_recipe(cfg_path):
     base = fingerprint(load_config(cfg_path))
     assert fingerprint(load_config(cfg_path, ["out_dir=elsewhere", "checkpoint_every=5"])) == base
+    assert fingerprint(load_config(cfg_path, ["logging.backends=[jsonl,wandb]", "logging.sample_every=1"])) == base
     assert fingerprint(load_config(cfg_path, ["algo.clip_high=0.3"])) != base
     assert fingerprint(load_config(cfg_path, ["stages.0.steps=3"])) != base
