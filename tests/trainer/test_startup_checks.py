@@ -22,6 +22,7 @@ from or1.trainer.startup_checks import (
     check_context_length,
     check_reasoning_prompt,
     generation_prompt,
+    response_lengths,
 )
 
 MATH = [Problem("t/0", "t", ({"role": "user", "content": "What is 3+4-2?"},), "math", "5")]
@@ -98,6 +99,20 @@ def test_context_that_fits_passes(tmp_path):
 def test_prompt_part_is_capped_by_max_prompt_length(tmp_path):
     cfg = _cfg(tmp_path, data={"train_files": ["x.parquet"], "max_prompt_length": 30})
     check_context_length(cfg, Qwen2Config(max_position_embeddings=64), longest_prompt=40)  # 30 + 28 = 58
+
+
+def test_vllm_counts_the_whole_max_prompt_length(tmp_path):
+    cfg = _cfg(tmp_path, data={"train_files": ["x.parquet"], "max_prompt_length": 40}, rollout={"engine": "vllm"})
+    with pytest.raises(ConfigError, match=r"vLLM's max_model_len .* = 68 tokens"):  # 40 + 28, not 10 + 28
+        check_context_length(cfg, Qwen2Config(max_position_embeddings=64), longest_prompt=10)
+
+
+def test_response_lengths_include_a_longer_validation_length(tmp_path):
+    cfg = _cfg(tmp_path, data={"train_files": ["x.parquet"], "val_files": ["v.parquet"]},
+               validation={"every": 2, "max_response_length": 100})
+    # the engine's max_model_len (run.py) is data.max_prompt_length + the largest of these: 2048 + 100
+    assert response_lengths(cfg) == [("stages[1].max_response_length", 28), ("validation.max_response_length", 100)]
+    assert response_lengths(_cfg(tmp_path)) == [("stages[1].max_response_length", 28)]
 
 
 def test_validation_length_is_checked(tmp_path):

@@ -30,7 +30,7 @@ from or1.trainer.guards import GuardedEngine, GuardedScorer
 from or1.trainer.logging import MetricsLog
 from or1.trainer.resume import choose_checkpoint
 from or1.trainer.setup import build_engine, build_optimizer, build_policy, build_scorer, load_data
-from or1.trainer.startup_checks import run_startup_checks
+from or1.trainer.startup_checks import response_lengths, run_startup_checks
 from or1.trainer.state import TrainState
 from or1.trainer.watchdog import Watchdog
 
@@ -144,7 +144,8 @@ def _build_sampling(cfg: TrainConfig, world: World, rollout_model: PreTrainedMod
                     tok: PreTrainedTokenizerBase, watchdog: Watchdog
                     ) -> tuple[GuardedEngine | None, GuardedScorer | None]:
     """The rollout engine and the verifiers of this rank, each behind its watchdog phase."""
-    max_len = cfg.data.max_prompt_length + max(st.max_response_length for st in cfg.stages)
+    # vLLM refuses a request past max_model_len: validation may ask for longer responses than any stage
+    max_len = cfg.data.max_prompt_length + max(n for _, n in response_lengths(cfg))
     engine = build_engine(cfg.rollout, rollout_model, tok, cfg.ray, max_model_len=max_len,
                           seed=cfg.seed) if rollout_model is not None else None
     scorer = build_scorer(cfg.reward, cfg.ray) if world.rank == 0 else None

@@ -28,7 +28,7 @@ from or1.eval.sample import decode_responses
 from or1.rewards.extract import THINK_END
 
 __all__ = ["MARKER_ABILITIES", "check_answer_marker", "check_context_length", "check_reasoning_prompt",
-           "generation_prompt", "needs_marker", "run_startup_checks"]
+           "generation_prompt", "needs_marker", "response_lengths", "run_startup_checks"]
 
 log = logging.getLogger(__name__)
 
@@ -81,13 +81,27 @@ def check_answer_marker(tokenizer: PreTrainedTokenizerBase, problems: Sequence[P
         "does not have it yet, or train the BPE without it among its special tokens")
 
 
+def response_lengths(cfg: TrainConfig) -> list[tuple[str, int]]:
+    """The longest response each sampler asks for, with its key: the longest stage's, and validation's
+    when it has its own (it may exceed every stage's). Example: [("stages[1].max_response_length", 28)]."""
+    i = max(range(len(cfg.stages)), key=lambda k: cfg.stages[k].max_response_length)
+    lengths = [(f"stages[{i}].max_response_length", cfg.stages[i].max_response_length)]
+    v = cfg.validation
+    if v.every and v.max_response_length and cfg.data.val_files:
+        lengths.append(("validation.max_response_length", v.max_response_length))
+    return lengths
+
+
 def check_context_length(cfg: TrainConfig, model_config: PretrainedConfig, longest_prompt: int) -> None:
     """Fail when the longest prompt plus the longest response exceeds the model's positions.
 
     Positions past `max_position_embeddings` were never trained (RoPE) and the engines reject them.
     The prompt part is the longest prompt that loaded, at most `data.max_prompt_length` (longer ones are
     dropped at load), so a tiny model with 512 positions and short prompts is not refused for the default
-    2048. Example: max_position_embeddings=4096, prompts up to 2048, stages up to 8192 -> 10240 > 4096.
+    2048. With `rollout.engine=vllm` it is `data.max_prompt_length` itself: vLLM is started with
+    max_model_len = data.max_prompt_length + the longest stage response (`run.py:_build_sampling`) and
+    refuses one past the model's positions. Example: max_position_embeddings=4096, prompts up to 2048,
+    stages up to 8192 -> 10240 > 4096.
 
     Raises:
         ConfigError: naming the keys, the numbers and the fix.
@@ -95,18 +109,16 @@ def check_context_length(cfg: TrainConfig, model_config: PretrainedConfig, longe
     limit = getattr(model_config, "max_position_embeddings", None)
     if not isinstance(limit, int):
         return  # an architecture without a position limit in its config
-    prompt = min(longest_prompt, cfg.data.max_prompt_length)
-    i = max(range(len(cfg.stages)), key=lambda k: cfg.stages[k].max_response_length)
-    lengths = [(f"stages[{i}].max_response_length", cfg.stages[i].max_response_length)]
-    v = cfg.validation
-    if v.every and v.max_response_length and cfg.data.val_files:
-        lengths.append(("validation.max_response_length", v.max_response_length))
-    for key, resp in lengths:
+    vllm = cfg.rollout.engine == "vllm"
+    prompt = cfg.data.max_prompt_length if vllm else min(longest_prompt, cfg.data.max_prompt_length)
+    for key, resp in response_lengths(cfg):
         if prompt + resp > limit:
             where = cfg.model.path or "the tiny model"
+            counted = "vLLM's max_model_len counts it in full" if vllm else \
+                f"longest prompt loaded: {longest_prompt} tokens"
             raise ConfigError(
-                f"data.max_prompt_length={cfg.data.max_prompt_length} (longest prompt loaded: {longest_prompt} "
-                f"tokens) + {key}={resp} = {prompt + resp} tokens exceed the model's max_position_embeddings="
+                f"data.max_prompt_length={cfg.data.max_prompt_length} ({counted}) + {key}={resp} = "
+                f"{prompt + resp} tokens exceed the model's max_position_embeddings="
                 f"{limit} ({where}). Lower {key} or data.max_prompt_length so that the longest prompt plus the "
                 f"response fits in {limit}, or train a model with a longer context")
 
