@@ -13,6 +13,7 @@ from or1.throughput import (
     GPUS,
     MODELS,
     Efficiency,
+    ModelShape,
     StagePlan,
     Workload,
     _main,
@@ -24,6 +25,7 @@ from or1.throughput import (
     total_hours,
     train_flops_per_step,
 )
+from or1.train_memory import train_memory
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 H800 = GPUS["H800"]
@@ -78,3 +80,46 @@ def test_cli_prints_the_stage_table(capsys):
     assert _main([str(CONFIGS / "or1_32b.yaml"), "--steps", "1000", "--original"]) == 0
     out = capsys.readouterr().out
     assert "16384" in out and "24576" in out and "h per 1000 steps" in out
+    assert "trainer memory per GPU" in out and "26624 tokens" in out
+
+
+def test_train_memory_worked_numbers():
+    """N = 1e9, L = 10, H = A = 1000, K = 2·125 = 250, I = 4000, V = 50000 untied; W = 8, S = 1000, b = 2,
+    head blocks of 100 × 10000."""
+    m = ModelShape(1e9, 10, 1000, 8, 2, 125, 4000, 50000)
+    assert m.attn_dim == 1000
+    ac = train_memory(m, 8, 1000, True, chunk_tokens=100, vocab_chunk=10000)
+    assert ac.state == pytest.approx(2e9)  # 16 · 1e9 / 8
+    # root R = 2 · 50000 · 1000 = 1e8 (untied), N_layer = (1e9 - 1e8) / 10 = 9e7: 2 · 2 · (1e8 + 1.8e8)
+    assert ac.gathered == pytest.approx(1.12e9)
+    # a = 2 · (4·1000 + 2·1000 + 2·250 + 4·4000) = 45000 bytes per token and layer
+    assert ac.activations == pytest.approx(10 * 1000 * 1000 * 2 + 1000 * 45000)  # 6.5e7
+    assert ac.logp_head == pytest.approx(8 * 100 * 10000 + 4 * 50000 * 1000)  # 2.08e8
+    assert ac.total == pytest.approx(2e9 + 1.12e9 + 6.5e7 + 2.08e8)
+    assert train_memory(m, 8, 1000, False).activations == pytest.approx(10 * 1000 * 45000)  # 4.5e8
+    assert train_memory(m, 8, 1000, True, chunk_tokens=None).logp_head == pytest.approx(24 * 1000 * 50000)
+    tied = train_memory(replace(m, tied=True), 8, 1000, True)
+    assert tied.gathered == pytest.approx(2 * 2 * (5e7 + 2 * 9.5e7))  # R = 5e7, N_layer = 9.5e7
+    with pytest.raises(ValueError, match="gpus >= 1"):
+        train_memory(m, 0, 1000, True)
+
+
+def test_paper_configs_fit_in_memory_with_checkpointing_and_the_chunked_head():
+    """7B at 34,816 tokens and 32B at 26,624 on 32 H800: under 80 GB with checkpointing, not without; the
+    former full logits alone (~127 GB for 7B) would not fit either."""
+    for name, cfg in [("DeepSeek-R1-Distill-Qwen-7B", "or1_7b.yaml"), ("DeepSeek-R1-Distill-Qwen-32B", "or1_32b.yaml")]:
+        c = load_config(CONFIGS / cfg)
+        m, S = MODELS[name], c.algo.micro_batch_tokens
+        assert train_memory(m, c.distributed.gpus, S, True).total < 0.8 * H800.mem_bytes
+        assert train_memory(m, c.distributed.gpus, S, False).total > H800.mem_bytes
+        assert train_memory(m, c.distributed.gpus, S, True, chunk_tokens=None).logp_head > H800.mem_bytes
+    assert train_memory(MODELS["DeepSeek-R1-Distill-Qwen-7B"], 32, 34816, True).total == pytest.approx(26.3e9, rel=0.01)
+
+
+def test_train_memory_defaults_are_the_trainers_chunks():
+    import inspect
+
+    from or1.trainer.lm_head_chunks import CHUNK_TOKENS, VOCAB_CHUNK
+
+    sig = inspect.signature(train_memory).parameters
+    assert (sig["chunk_tokens"].default, sig["vocab_chunk"].default) == (CHUNK_TOKENS, VOCAB_CHUNK)

@@ -49,6 +49,9 @@ class ModelShape:
     heads: int
     kv_heads: int
     head_dim: int
+    intermediate: int  # the MLP's inner width (SwiGLU: gate and up projections)
+    vocab: int
+    tied: bool = False  # LM head = input embeddings (the three presets: untied)
 
     @property
     def weight_bytes(self) -> float:
@@ -65,9 +68,9 @@ class ModelShape:
 
 # DeepSeek-R1-Distill-Qwen-7B is Qwen2.5-Math-7B's shape, -32B is Qwen2.5-32B's (their config.json files).
 MODELS: dict[str, ModelShape] = {
-    "DeepSeek-R1-Distill-Qwen-7B": ModelShape(7.62e9, 28, 3584, 28, 4, 128),
-    "DeepSeek-R1-Distill-Qwen-32B": ModelShape(32.8e9, 64, 5120, 40, 8, 128),
-    "DeepSeek-R1-Distill-Qwen-1.5B": ModelShape(1.78e9, 28, 1536, 12, 2, 128),
+    "DeepSeek-R1-Distill-Qwen-7B": ModelShape(7.62e9, 28, 3584, 28, 4, 128, 18944, 152064),
+    "DeepSeek-R1-Distill-Qwen-32B": ModelShape(32.8e9, 64, 5120, 40, 8, 128, 27648, 152064),
+    "DeepSeek-R1-Distill-Qwen-1.5B": ModelShape(1.78e9, 28, 1536, 12, 2, 128, 8960, 151936),
 }
 
 
@@ -333,7 +336,32 @@ def _main(argv: list[str] | None = None) -> int:
     con.print(table)
     con.print(f"{hours:.1f} h for {steps} steps ({1000 * hours / max(1, steps):.0f} h per 1000 steps), "
               f"rollout {100 * rollout_share(rows):.0f}% of the time")
+    con.print(_memory_table(cfg, shape, gpus, GPUS[a.gpu]))
     return 0
+
+
+def _memory_table(cfg: TrainConfig, shape: ModelShape, gpus: int, gpu: Gpu) -> object:
+    """The trainer's memory per GPU (`train_memory`), with and without activation checkpointing."""
+    from rich.table import Table
+
+    from or1.train_memory import train_memory
+
+    S = cfg.algo.micro_batch_tokens or cfg.data.max_prompt_length + max(s.max_response_length for s in cfg.stages)
+    with_ac, without = (train_memory(shape, gpus, S, ac) for ac in (True, False))
+    full_head = train_memory(shape, gpus, S, True, chunk_tokens=None).logp_head
+    mine = "with" if cfg.distributed.activation_checkpointing else "without"
+    table = Table(title=f"trainer memory per GPU, GB: FSDP over {gpus}, bf16 compute, micro-batch {S} tokens "
+                        f"(the config: {mine} activation checkpointing)")
+    for col in ("part", "with checkpointing", "without"):
+        table.add_column(col, justify="right")
+    parts = [("fp32 weights, grads, AdamW (sharded)", "state"), ("gathered bf16 weights + grads", "gathered"),
+             ("activations, one micro-batch", "activations"), ("log-prob head (chunked)", "logp_head")]
+    for label, key in parts:
+        table.add_row(label, f"{getattr(with_ac, key) / 1e9:.1f}", f"{getattr(without, key) / 1e9:.1f}")
+    table.add_row(f"total (of {gpu.mem_bytes / 1e9:.0f})", f"{with_ac.total / 1e9:.1f}", f"{without.total / 1e9:.1f}")
+    former = f"{full_head / 1e9:.1f}"
+    table.add_row("former full-logits head, in place of the chunked", former, former)
+    return table
 
 
 if __name__ == "__main__":
