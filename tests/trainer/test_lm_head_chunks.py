@@ -187,3 +187,24 @@ def test_backward_keeps_no_logits(tokenizer, tiny_model):
         logp, ent = response_logp(tiny_model, rows, resp, mask, 1.0, tokenizer.pad_token_id, with_entropy=True)
     assert saved and not [s for s in saved if s[-1] == V and math.prod(s[:-1]) > 1], saved
     (logp.sum() + ent.sum()).backward()
+
+
+def test_models_with_logits_beyond_the_head_matmul_take_the_full_logits(tokenizer):
+    """Gemma 2 soft-caps its logits after the LM head (tanh(z / c)·c): the chunked head would skip that, so
+    such models keep the full-logits way, and the default gives its values."""
+    from transformers import Gemma2Config
+
+    config = Gemma2Config(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                          num_attention_heads=2, num_key_value_heads=1, head_dim=16, final_logit_softcapping=0.5,
+                          pad_token_id=tokenizer.pad_token_id)
+    torch.manual_seed(0)
+    model = AutoModelForCausalLM.from_config(config)
+    rows, resp, mask = _rows(tokenizer, group=1)
+    with torch.no_grad():
+        got = response_logp(model, rows, resp, mask, 0.8, tokenizer.pad_token_id, with_entropy=True)
+        want = response_logp(model, rows, resp, mask, 0.8, tokenizer.pad_token_id, with_entropy=True,
+                             chunk_tokens=None)
+        capped = model(input_ids=torch.tensor([rows[0]])).logits.abs().max()
+    assert float(capped) <= 0.5  # the soft-capping is real
+    torch.testing.assert_close(got[0], want[0], atol=ATOL, rtol=0)
+    torch.testing.assert_close(got[1], want[1], atol=ATOL, rtol=0)
