@@ -216,7 +216,7 @@ class ValidationConfig:
     n: int = 8
     temperatures: tuple[float, ...] = (0.6, 1.0)
     max_response_length: int | None = None  # null = the current stage's
-    max_problems: int | None = None  # null = all rows of data.val_files
+    max_problems: int | None = None  # null = all rows of each data.val_files file; N = the first N of each
 
     def __post_init__(self) -> None:
         _check(self.every >= 0, f"validation.every={self.every} must be >= 0")

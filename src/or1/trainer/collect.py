@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -16,8 +18,12 @@ from or1.data.schema import Problem
 from or1.eval.sample import decode_responses
 from or1.rewards.registry import RewardRegistry, ScoreRequest
 from or1.rollout.types import RolloutEngine, SamplingParams, pad_cat
+from or1.trainer.samples_log import ScoredRollouts
 
-__all__ = ["StepBatch", "collect_groups"]
+__all__ = ["STATUSES", "StepBatch", "collect_groups"]
+
+# Verifier statuses every step logs a fraction of (rewards/types.py); others appear when they occur.
+STATUSES = ("ok", "wrong", "unfinished", "no_answer", "timeout", "error")
 
 
 @dataclass
@@ -82,6 +88,7 @@ def collect_groups(
     seed: int,
     online_filter: bool,
     max_refills: int,
+    on_first_try: Callable[[ScoredRollouts], None] | None = None,
 ) -> tuple[StepBatch | None, dict[str, float]]:
     """Sample `stage.batch_size` prompts × G responses, score, and keep informative groups.
 
@@ -90,6 +97,9 @@ def collect_groups(
     `batch_size` groups are kept; the surplus is trimmed in whole groups. The original dropped without
     refilling and could split a group. Try t samples with seed `seed + t`, so a step's rollouts depend only
     on (seed, step, model).
+
+    `on_first_try`, when given, receives the first try's scored responses (texts and verdicts, for the
+    samples log).
 
     Returns:
         (batch of at most `batch_size` groups, or None when no group was informative; stats of the first
@@ -102,8 +112,10 @@ def collect_groups(
     for attempt in range(1 + (max_refills if online_filter else 0)):
         idx = sampler.next(_refill_size(stage.batch_size, n_kept, n_sampled))
         n_sampled += len(idx)
-        batch, step_stats = _rollout_and_score(engine, tokenizer, registry, problems, prompt_ids, idx, params,
-                                               seed + attempt)
+        batch, step_stats, scored = _rollout_and_score(engine, tokenizer, registry, problems, prompt_ids, idx,
+                                                       params, seed + attempt)
+        if attempt == 0 and on_first_try is not None:
+            on_first_try(scored)
         useful = informative_groups(batch.rewards, stage.group_size) if online_filter else \
             torch.ones(len(idx), dtype=torch.bool)
         if attempt == 0:
@@ -121,8 +133,13 @@ def collect_groups(
 
 def _rollout_and_score(engine: RolloutEngine, tokenizer: PreTrainedTokenizerBase, registry: RewardRegistry,
                        problems: list[Problem], prompt_ids: list[list[int]], idx: list[int],
-                       params: SamplingParams, seed: int) -> tuple[StepBatch, dict[str, float]]:
-    """G responses for each prompt in `idx`, scored, as a batch plus rollout statistics."""
+                       params: SamplingParams, seed: int) -> tuple[StepBatch, dict[str, float], ScoredRollouts]:
+    """G responses for each prompt in `idx`, scored: the batch, rollout statistics, and the texts with their
+    verdicts.
+
+    `reward/status/<status>` is the fraction of responses with each verifier status; the shared statuses
+    (`STATUSES`) are always logged, 0 when absent, so their curves have no gaps.
+    """
     rb = engine.generate([prompt_ids[i] for i in idx], params, seed=seed)
     texts = decode_responses(tokenizer, rb.response_ids, rb.resp_mask)
     rows = [i for i in idx for _ in range(params.n)]
@@ -131,10 +148,14 @@ def _rollout_and_score(engine: RolloutEngine, tokenizer: PreTrainedTokenizerBase
     rewards = torch.tensor([r.reward for r in results], dtype=torch.float32)  # (N,)
     batch = StepBatch([prompt_ids[i] for i in rows], rb.response_ids, rb.resp_mask, rb.old_logp, rb.truncated,
                       rewards, params.n)
+    counts = Counter(r.status for r in results)
+    status = {f"reward/status/{k}": counts.get(k, 0) / len(results) for k in sorted(set(STATUSES) | set(counts))}
+    scored = ScoredRollouts(list(idx), texts, results, rb.lengths.tolist(), rb.truncated.tolist(), params.n)
     return batch, {
         "reward/mean": rewards.mean().item(),
         "rollout/len_mean": rb.lengths.float().mean().item(),
         "rollout/len_max": rb.lengths.max().item(),
         "rollout/truncated_frac": rb.truncated.float().mean().item(),
         "reward/timeouts": float(sum(r.status == "timeout" for r in results)),
-    }
+        **status,
+    }, scored

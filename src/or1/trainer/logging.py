@@ -2,6 +2,8 @@
 
 Every key the trainer logs, with its meaning:
   reward/mean            mean reward of the step's first rollout batch (the policy's training accuracy)
+  reward/status/<s>      fraction of the first try's responses with verifier status s (ok, wrong, unfinished,
+                         no_answer, timeout, error always; others such as runtime_error when they occur)
   reward/timeouts        verifications that hit their time limit this step (every scoring call: rollout
                          tries, offline filter, validation)
   reward/errors          verifications that failed with an error this step (same scope)
@@ -9,6 +11,8 @@ Every key the trainer logs, with its meaning:
   filter/kept_frac       fraction of sampled groups that were informative (not all-0 / all-1)
   filter/tries           rollout batches sampled this step (1 + refills)
   filter/groups          groups the update trained on
+  filter/empty_step      1 when no group was informative even after refills (no update that step), else 0
+  filter/empty_steps     such steps so far in the run (kept in the train state)
   rollout/len_mean, rollout/len_max, rollout/truncated_frac   response lengths (tokens) and truncation
   entropy/estimate       H_est = -mean log π_old over the batch (what the controller sees)
   entropy/policy         token entropy of π_θ during the update
@@ -28,9 +32,11 @@ from pathlib import Path
 from typing import Any
 
 from or1.atomic import write_text_atomic
-from or1.trainer.trackers import Tracker
+from or1.config import TrainConfig
+from or1.config_load import config_to_dict
+from or1.trainer.trackers import Tracker, open_trackers
 
-__all__ = ["MetricsLog", "read_metrics"]
+__all__ = ["MetricsLog", "open_metrics_log", "read_metrics"]
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +46,10 @@ class MetricsLog:
     trackers given (W&B, MLflow: `trackers.py`).
 
     On resume from step s, lines after s are dropped (rewritten atomically) and TensorBoard purges its
-    later events, so the logs of a resumed run equal those of an uninterrupted one. The trackers cannot
-    drop what they hold: steps up to the last one logged before the stop are not sent to them again (the
-    resumed run recomputes them bitwise equal).
+    later events, so the logs of a resumed run equal those of an uninterrupted one. A tracker cannot drop
+    what it holds, and may have lost what it was not done writing when the run was killed (W&B offline
+    keeps nothing of a SIGKILLed session): on resume each tracker is sent the kept lines it does not hold
+    (`Tracker.held_up_to`; all of them when it cannot tell), then the steps after s it does not hold.
     """
 
     def __init__(self, out_dir: Path, resume_step: int | None = None, tensorboard: bool = True,
@@ -50,13 +57,18 @@ class MetricsLog:
         self.path = out_dir / "metrics.jsonl"
         self.out_dir = out_dir
         self.trackers = list(trackers)
-        self._tracked_up_to = -1  # steps the trackers already hold
+        self._floors = [-1] * len(self.trackers)  # per tracker: the last step it holds
         out_dir.mkdir(parents=True, exist_ok=True)
         if resume_step is not None and self.path.exists():
-            rows = read_metrics(self.path)
-            self._tracked_up_to = max((int(r["step"]) for r in rows), default=-1)
-            keep = [r for r in rows if r["step"] <= resume_step]
+            keep = [r for r in read_metrics(self.path) if r["step"] <= resume_step]
             write_text_atomic(self.path, "".join(json.dumps(r) + "\n" for r in keep))
+            for j, t in enumerate(self.trackers):
+                held = t.held_up_to()
+                floor = -1 if held is None else held
+                for r in keep:
+                    if r["step"] > floor:
+                        t.log(r["step"], {k: v for k, v in r.items() if k != "step"})
+                self._floors[j] = max(floor, resume_step)
         elif resume_step is None and self.path.exists():
             self.path.unlink()
         self._file = self.path.open("a")
@@ -73,8 +85,8 @@ class MetricsLog:
         if self._tb is not None:
             for k, v in metrics.items():
                 self._tb.add_scalar(k, v, step)
-        if step > self._tracked_up_to:
-            for t in self.trackers:
+        for t, floor in zip(self.trackers, self._floors, strict=True):
+            if step > floor:
                 t.log(step, metrics)
 
     def log_rows(self, step: int, name: str, rows: list[dict[str, Any]]) -> Path:
@@ -82,8 +94,8 @@ class MetricsLog:
         table); returns the file."""
         path = write_text_atomic(self.out_dir / name / f"step_{step}.jsonl",
                                  "".join(json.dumps(r) + "\n" for r in rows))
-        if step > self._tracked_up_to:
-            for t in self.trackers:
+        for t, floor in zip(self.trackers, self._floors, strict=True):
+            if step > floor:
                 t.log_rows(step, name, rows)
         return path
 
@@ -93,6 +105,17 @@ class MetricsLog:
             self._tb.close()
         for t in self.trackers:
             t.close()
+
+
+def open_metrics_log(cfg: TrainConfig, out_dir: Path, resume_step: int | None = None) -> MetricsLog:
+    """The run's metrics log with the backends `logging.backends` names; the resolved config is each tracker
+    run's config."""
+    lc = cfg.logging
+    trackers = open_trackers(lc.backends, out_dir, config_to_dict(cfg), resume=resume_step is not None,
+                             wandb_project=lc.wandb_project, wandb_entity=lc.wandb_entity,
+                             mlflow_tracking_uri=lc.mlflow_tracking_uri, mlflow_experiment=lc.mlflow_experiment,
+                             run_name=lc.run_name)
+    return MetricsLog(out_dir, resume_step=resume_step, tensorboard="tensorboard" in lc.backends, trackers=trackers)
 
 
 def read_metrics(path: str | Path) -> list[dict[str, Any]]:

@@ -34,6 +34,7 @@ from or1.rollout.types import SamplingParams
 from or1.trainer.checkpoint import save_checkpoint, save_checkpoint_sharded
 from or1.trainer.collect import collect_groups
 from or1.trainer.run import Run, colocated, setup
+from or1.trainer.samples_log import ScoredRollouts, rollout_rows, validation_rows
 from or1.trainer.update import policy_update, recompute_old_logp
 
 __all__ = ["Run", "setup", "train", "train_step"]
@@ -82,11 +83,21 @@ def _validate_step(run: Run, step: int, bar: Progress) -> dict[str, float]:
 
 
 def _log(run: Run, step: int, metrics: dict[str, float]) -> None:
-    """Write the step's metrics with its scoring counts (timeouts, errors, worker restarts) on rank 0."""
+    """Write the step's metrics with its scoring counts (timeouts, errors, worker restarts) on rank 0, and a
+    warning line for each danger sign that appears (`danger_signs.py`)."""
     if run.scorer is not None:
         metrics |= run.scorer.take_counts()
     if run.metrics is not None:
         run.metrics.log(step, metrics)
+    if run.danger is not None:
+        for line in run.danger.check(step, metrics):
+            log.warning("%s", line)
+
+
+def _log_rows(run: Run, step: int, name: str, rows: list[dict]) -> None:
+    """Sampled responses to OUT/<name>/step_<step>.jsonl and the trackers, within `logging.samples_max_mb`."""
+    if run.metrics is not None and run.samples_log is not None and rows and run.samples_log.admit(rows):
+        run.metrics.log_rows(step, name, rows)
 
 
 def _close(run: Run) -> None:
@@ -116,11 +127,17 @@ def train_step(run: Run, stage: Stage) -> dict[str, float]:
     """One recipe step: rollouts → rewards → informative groups → advantages → PPO-clip updates → α update."""
     cfg, state, w, t0 = run.cfg, run.state, run.world, time.perf_counter()
     batch, metrics = None, {}
+    scored: list[ScoredRollouts] = []  # the first try's responses, on a step that logs them
+    keep = run.samples_log is not None and run.samples_log.due(state.step + 1)
     if run.samples:
         batch, metrics = collect_groups(
             run.engine, run.tokenizer, run.scorer, run.problems, run.prompt_ids, state.sampler, stage,
             top_p=cfg.rollout.top_p, seed=_seed(cfg.seed, state.step, 0), online_filter=cfg.filter.online,
-            max_refills=cfg.filter.max_refills)
+            max_refills=cfg.filter.max_refills, on_first_try=scored.append if keep else None)
+    if scored:
+        lc = cfg.logging
+        _log_rows(run, state.step + 1, "samples",
+                  rollout_rows(state.step + 1, scored[0], run.problems, lc.sample_groups, lc.sample_chars))
     if not colocated(cfg):  # rank 0 sampled: the same batch on every rank (identity in one process)
         batch, metrics = broadcast_object((batch, metrics))
     t1 = time.perf_counter()
@@ -218,7 +235,7 @@ def validate(run: Run, step: int, bar: Progress | None = None) -> dict[str, floa
     With `bar` (the train display), a bar per temperature counts the problems sampled.
     """
     assert run.engine is not None and run.scorer is not None, "validation runs where rollouts are sampled"
-    v, out = run.cfg.validation, {}
+    v, lc, out, rows = run.cfg.validation, run.cfg.logging, {}, []
     max_tokens = v.max_response_length or run.schedule.at(min(step, run.schedule.total_steps - 1)).max_response_length
     for j, temp in enumerate(v.temperatures):
         params = SamplingParams(n=v.n, temperature=temp, top_p=run.cfg.rollout.top_p, max_tokens=max_tokens)
@@ -230,6 +247,9 @@ def validate(run: Run, step: int, bar: Progress | None = None) -> dict[str, floa
             by_source.setdefault(group[0].problem.data_source, []).append([s.result.correct for s in group])
         for src, correct in by_source.items():
             out[f"val/{src}/avg@{v.n}_t{temp:g}"] = avg_at_k(correct)
+        if lc.sample_every:
+            rows += validation_rows(step, samples, lc.sample_groups, lc.sample_chars, temp)
+    _log_rows(run, step, "val_samples", rows)
     return out
 
 
@@ -245,7 +265,9 @@ def _seed(base: int, step: int, salt: int) -> int:
 
 
 def _summary(stage: Stage, m: dict[str, float]) -> str:
-    head = f"stage {stage.index} | reward {m.get('reward/mean', 0):.2f} | kept {m.get('filter/kept_frac', 0):.2f}"
+    """The progress bar's line: what matters in a step at a glance."""
+    head = (f"stage {stage.index} | reward {m.get('reward/mean', 0):.2f} | kept {m.get('filter/kept_frac', 0):.2f}"
+            f" | len {m.get('rollout/len_mean', 0):.0f} | trunc {m.get('rollout/truncated_frac', 0):.2f}")
     if m.get("filter/empty_step"):
         return f"{head} | no informative group ({m['filter/empty_steps']:.0f} steps): not updated"
     return f"{head} | H {m.get('entropy/estimate', 0):.3f} | α {m.get('entropy/alpha', 0):.4f}"

@@ -22,13 +22,15 @@ from or1.config import TrainConfig
 from or1.config_load import dump_config, fingerprint
 from or1.data.sampler import PromptSampler
 from or1.data.schema import Problem
-from or1.distributed import World, init_distributed, wrap_model
+from or1.distributed import World, choose_precision, init_distributed, set_precision, wrap_model
 from or1.distributed.dp_rollout import DataParallelEngine
 from or1.distributed.rank_zero import RankZeroScorer
 from or1.trainer.checkpoint import load_checkpoint, restore_optimizer
+from or1.trainer.danger_signs import DangerWatch
 from or1.trainer.guards import GuardedEngine, GuardedScorer
-from or1.trainer.logging import MetricsLog
+from or1.trainer.logging import MetricsLog, open_metrics_log, read_metrics
 from or1.trainer.resume import choose_checkpoint
+from or1.trainer.samples_log import SampleLog
 from or1.trainer.setup import build_engine, build_optimizer, build_policy, build_scorer, load_data
 from or1.trainer.startup_checks import response_lengths, run_startup_checks
 from or1.trainer.state import TrainState
@@ -66,6 +68,8 @@ class Run:
     state: TrainState
     metrics: MetricsLog | None
     watchdog: Watchdog
+    samples_log: SampleLog | None = None  # rank 0: which steps keep their responses (samples_log.py)
+    danger: DangerWatch | None = None  # rank 0: warning lines on danger signs (danger_signs.py)
 
     @property
     def main(self) -> bool:
@@ -100,10 +104,15 @@ def setup(cfg: TrainConfig, resume: bool = False) -> Run:
     e = cfg.entropy
     controller = AdaptiveEntropyController(e.target, e.delta, e.coef_max, e.coef if e.adaptive else 0.0)
     state = TrainState(PromptSampler(len(problems), cfg.seed, cfg.data.shuffle), controller, fp)
+    device = _device(world)
+    if not world.distributed:
+        model = model.to(device)  # under torchrun FSDP2 moves each rank's shards itself
     rollout_model = model if colocated(cfg) or not world.distributed else \
-        copy.deepcopy(model) if world.rank == 0 else None
+        copy.deepcopy(model).to(device) if world.rank == 0 else None
     d = cfg.distributed
     model = wrap_model(model, mixed_precision=d.mixed_precision, activation_checkpointing=d.activation_checkpointing)
+    if rollout_model is not None and rollout_model is not model:  # rank 0's full copy samples as one process would
+        set_precision(rollout_model, choose_precision(d.mixed_precision, 1, next(rollout_model.parameters()).dtype))
     optimizer = build_optimizer(model, cfg.algo)
     if saved is not None and ckpt is not None:
         state.load_state_dict(saved)
@@ -118,7 +127,21 @@ def setup(cfg: TrainConfig, resume: bool = False) -> Run:
     engine, scorer = _build_sampling(cfg, world, rollout_model, tok, watchdog)
     return Run(cfg, out, world, model, rollout_model, tok, optimizer, engine, scorer, problems, prompt_ids,
                val_problems, StageSchedule(cfg.stages), state,
-               MetricsLog(out, resume_step=state.step if saved else None) if main else None, watchdog)
+               open_metrics_log(cfg, out, resume_step=state.step if saved else None) if main else None, watchdog,
+               SampleLog(cfg.logging, out) if main else None,
+               DangerWatch(_first_entropy(out) if saved else None) if main else None)
+
+
+def _first_entropy(out: Path) -> float | None:
+    """The run's first logged entropy estimate (a resumed run's danger signs compare with it)."""
+    path = out / "metrics.jsonl"
+    rows = read_metrics(path) if path.is_file() else []
+    return next((r["entropy/estimate"] for r in rows if r.get("entropy/estimate", 0) > 0), None)
+
+
+def _device(world: World) -> torch.device:
+    """This rank's GPU when there is one (the policy trains and samples there), else the CPU."""
+    return torch.device("cuda", world.local_rank) if torch.cuda.is_available() else torch.device("cpu")
 
 
 def _load_datasets(cfg: TrainConfig, tok: PreTrainedTokenizerBase

@@ -3,8 +3,11 @@
 Both are optional extras (`pip install 'or1[wandb]'`, `'or1[mlflow]'`), imported only when a run names
 them. A tracker run is one run for the whole training run, resumes included: its id is kept in
 `OUT/trackers.json`, written when the run starts, and a resumed run opens the same tracker run (W&B
-`resume="allow"`, MLflow the same run id). Steps the tracker already holds (logged before the run stopped
-and recomputed after the resume, bitwise equal) are not sent again, so every step appears once.
+`resume="allow"`, MLflow the same run id). A resumed run recomputes the steps after its checkpoint
+bitwise equal, and a killed session may have lost what it had not written yet (W&B offline keeps nothing of
+a SIGKILLed session), so on resume the metrics log sends each tracker what it does not hold. MLflow can
+say what it holds: every step appears once. W&B cannot be asked offline: it is sent every step again with
+the same values (the W&B server keeps the first of a repeated step; the last offline session holds all).
 
 Everything runs locally in tests: W&B in offline mode (`WANDB_MODE=offline`, files under OUT/wandb) and
 MLflow on a local store (default `sqlite:///OUT/mlflow.db` when neither `logging.mlflow_tracking_uri` nor
@@ -14,8 +17,10 @@ MLFLOW_TRACKING_URI is set).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
+import time
 import uuid
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,7 +29,10 @@ from or1.atomic import write_text_atomic
 
 __all__ = ["BACKENDS", "MlflowTracker", "Tracker", "WandbTracker", "flatten", "open_trackers"]
 
+log = logging.getLogger(__name__)
+
 BACKENDS = ("jsonl", "tensorboard", "wandb", "mlflow")
+IN_USE_WAIT_S = 120.0  # how long a resumed run waits for a killed session's W&B service to let its run go
 _INSTALL = {"wandb": "pip install 'or1[wandb]'", "mlflow": "pip install 'or1[mlflow]'"}
 
 
@@ -32,6 +40,10 @@ class Tracker(Protocol):
     """What the metrics log needs of a tracker."""
 
     def log(self, step: int, metrics: dict[str, float]) -> None: ...
+
+    def held_up_to(self) -> int | None:
+        """The last step this tracker run already holds (a resumed run), or None when it cannot tell."""
+        ...
 
     def log_rows(self, step: int, name: str, rows: list[dict[str, Any]]) -> None: ...
 
@@ -66,11 +78,24 @@ class WandbTracker:
                  name: str) -> None:
         wandb = _require("wandb")
         self._wandb = wandb
-        self._run = wandb.init(project=project, entity=entity, name=name, id=run_id, resume="allow", dir=str(out),
-                               config=config, settings=wandb.Settings(silent=True, console="off"))
+        deadline = time.monotonic() + IN_USE_WAIT_S
+        while True:
+            try:
+                self._run = wandb.init(project=project, entity=entity, name=name, id=run_id, resume="allow",
+                                       dir=str(out), config=config, settings=wandb.Settings(silent=True, console="off"))
+                return
+            except Exception as e:
+                # A killed trainer's W&B service holds the run id until it sees its parent gone (seconds).
+                if "in use" not in str(e) or time.monotonic() > deadline:
+                    raise
+                log.info("W&B run %s is still held by the stopped session; waiting", run_id)
+                time.sleep(2.0)
 
     def log(self, step: int, metrics: dict[str, float]) -> None:
         self._run.log(metrics, step=step)
+
+    def held_up_to(self) -> int | None:
+        return None  # not to be asked offline; the server drops repeated steps itself
 
     def log_rows(self, step: int, name: str, rows: list[dict[str, Any]]) -> None:
         if rows:
@@ -106,6 +131,10 @@ class MlflowTracker:
         else:
             self.run_id = run_id
             self._client.update_run(run_id, status="RUNNING")
+
+    def held_up_to(self) -> int | None:
+        keys = self._client.get_run(self.run_id).data.metrics
+        return max((m.step for k in keys for m in self._client.get_metric_history(self.run_id, k)), default=-1)
 
     def log(self, step: int, metrics: dict[str, float]) -> None:
         import time
