@@ -106,7 +106,7 @@ class SampleLog:
     def due(self, step: int) -> bool:
         """Whether step `step` (1-based) keeps its responses: every `sample_every` steps, and step 1."""
         e = self.cfg.sample_every
-        return e > 0 and (step == 1 or step % e == 0) and self.used < self.cap
+        return e > 0 and (step == 1 or step % e == 0) and not self._warned
 
     def admit(self, rows: list[dict[str, Any]]) -> bool:
         """Count the rows against the cap; False (and one warning) once the cap is reached."""
