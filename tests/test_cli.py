@@ -65,7 +65,7 @@ def test_missing_model_path(tmp_path):
     data = tmp_path / "t.parquet"
     pq.write_table(pa.Table.from_pylist(make_rows(4, 0, "train")), data)
     cfg = write_config(tmp_path / "c.yaml", data={"train_files": [str(data)]}, model={"path": str(tmp_path / "nope")})
-    _one_line_error(or1("train", str(cfg)), "model.path=", "not a model directory")
+    _one_line_error(or1("train", str(cfg)), "model.path=", "no such directory")
 
 
 def test_config_show_prints_defaults(tmp_path):
