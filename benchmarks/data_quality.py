@@ -33,7 +33,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from paraphrase import paraphrase, word_ngram_jaccard
 from planted_math import ASY, GOOD, MISSING_FIGURE, TEMPLATE_SHARING, TIKZ
 
-from or1.data.builtin import resolve_data_file
 from or1.data.clean import CleanOptions, clean_rows
 from or1.data.decontaminate import DecontamOptions, EvalIndex, decontaminate_rows
 from or1.data.dedup import DedupOptions, dedup_rows
@@ -42,6 +41,7 @@ from or1.data.figures import figure_verdict
 from or1.data.rows import read_table_rows
 from or1.data.synthetic import synthetic_rows
 from or1.data.text import numbers, problem_text, tokens
+from or1.problems.builtin import resolve_data_file
 
 AIME = (resolve_data_file("aime24"), resolve_data_file("aime25"))  # the release's files, packaged with or1
 _DRAWING = re.compile(r"\s*(?:\[asy\].*?\[/asy\]|\\begin\{tikzpicture\}.*?\\end\{tikzpicture\})", re.DOTALL)

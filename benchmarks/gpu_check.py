@@ -44,8 +44,8 @@ from transformers import AutoModelForCausalLM, PreTrainedModel, PreTrainedTokeni
 
 from or1.config import TrainConfig
 from or1.config_load import load_config
-from or1.data.schema import write_rows
 from or1.data.synthetic import synthetic_rows
+from or1.problems.schema import write_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 PAPER_CONFIG = ROOT / "configs" / "or1_7b.yaml"
@@ -253,8 +253,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 def run_check(a: argparse.Namespace) -> dict[str, Any]:
     """Build the stand-in and rows in `a.out`, train, and return the figures (see the module docstring)."""
     from or1.rollout.prompts import encode_prompt
-    from or1.trainer.logging import read_metrics
     from or1.trainer.loop import train
+    from or1.trainer.metrics_log import read_metrics
 
     device = torch.device("cpu" if a.cpu_tiny else "cuda")
     shape = SHAPE_TINY if a.cpu_tiny else SHAPE_1_5B

@@ -20,8 +20,8 @@ import subprocess
 import sys
 import time
 
-from or1.rewards.code import CodeVerifier
-from or1.rewards.sandbox import Sandbox, SandboxLimits
+from or1.rewards.code.sandbox import Sandbox, SandboxLimits
+from or1.rewards.code.verifier import CodeVerifier
 
 SUM = "a, b = map(int, input().split())\nprint(a + b)\n"
 GT = {"inputs": ["1 2\n", "10 20\n", "-5 5\n"], "outputs": ["3", "30", "0"]}

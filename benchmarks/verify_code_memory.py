@@ -15,7 +15,7 @@ import argparse
 import json
 import time
 
-from or1.rewards.code import CodeVerifier
+from or1.rewards.code.verifier import CodeVerifier
 
 PROGRAM = "import sys\na, b = map(int, input().split())\nprint(a + b)\nsys.stdout.write(' ' * ({pad} << 20))\n"
 

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from types import ModuleType
 
-from or1.rewards.math import MathVerifier
+from or1.rewards.math.verifier import MathVerifier
 
 TESTS = Path(__file__).resolve().parents[1] / "tests" / "rewards"
 SOURCES = {"forms": "test_math_forms.py", "near": "test_math_near_misses.py", "aime": "test_math_aime.py"}

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from math_pairs import generate
 
-from or1.rewards.math import MathVerifier
+from or1.rewards.math.verifier import MathVerifier
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = ROOT / "tests" / "rewards" / "data" / "math_verify_cases.jsonl"

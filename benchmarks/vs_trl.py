@@ -77,8 +77,8 @@ def _peak_rss_mb() -> float:
 
 def _evaluate(model: Any, tok: Any, s: Setup) -> dict[str, float]:
     """Held-out Avg@K at τ 0.6 and 1.0 with or1's evaluator: identical for both trainers."""
-    from or1.data.schema import load_problems
     from or1.eval.avg_at_k import evaluate
+    from or1.problems.schema import load_problems
     from or1.rewards.registry import default_registry
     from or1.rollout.hf_engine import HFEngine
     from or1.rollout.prompts import eos_token_ids
@@ -139,7 +139,7 @@ def _trl_worker(conn: Any, s: Setup) -> None:
     from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
     from trl import GRPOConfig, GRPOTrainer
 
-    from or1.data.schema import load_problems
+    from or1.problems.schema import load_problems
     from or1.rewards.registry import ScoreRequest, default_registry
 
     tok = AutoTokenizer.from_pretrained(s.model_dir, padding_side="left")

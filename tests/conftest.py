@@ -42,7 +42,7 @@ def easy_task(tmp_path_factory) -> dict[str, Path]:
 def warm_model_dir(tmp_path_factory, easy_task) -> Path:
     """An HF directory of the small model after 250 SFT steps: right on ~20% of easy problems, so RL
     batches hold informative groups."""
-    from or1.data.schema import load_problems
+    from or1.problems.schema import load_problems
     from or1.trainer.sft import sft
 
     tok = build_tokenizer()

@@ -46,10 +46,10 @@ def _demo(a: argparse.Namespace) -> int:
 
 def _verify(a: argparse.Namespace) -> int:
     if a.family == "math":
-        from or1.rewards.math_jsonl import verify_jsonl as verify_math
+        from or1.rewards.math.jsonl import verify_jsonl as verify_math
 
         return verify_math(a.file, workers=a.workers, timeout_s=a.timeout or 5.0)
-    from or1.rewards.code_jsonl import verify_jsonl as verify_code
+    from or1.rewards.code.jsonl import verify_jsonl as verify_code
 
     return verify_code(a.file, workers=a.workers, time_limit_s=a.timeout or 6.0)
 

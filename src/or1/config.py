@@ -250,7 +250,7 @@ class WatchdogConfig:
 
 @dataclass(frozen=True)
 class LoggingConfig:
-    """Where a run's metrics and sampled responses go (`trainer/logging.py`, `trainer/trackers.py`).
+    """Where a run's metrics and sampled responses go (`trainer/metrics_log.py`, `trainer/trackers.py`).
 
     metrics.jsonl is always written; W&B and MLflow are optional extras (`pip install 'or1[wandb]'`,
     `'or1[mlflow]'`) and keep one tracker run across resumes.

@@ -35,7 +35,7 @@ def test_prefix_keys_expand_to_every_logged_key_in_order():
 
 
 def test_every_metric_the_trainer_documents_is_on_a_panel():
-    from or1.trainer import logging as trainer_logging
+    from or1.trainer import metrics_log as trainer_logging
 
     words = trainer_logging.__doc__.replace(",", " ").replace(":", " ").split()
     documented = {w for w in words if "/" in w.strip("/") and not w.startswith(("val/", "perf/tokens"))}

@@ -1,7 +1,7 @@
 """Data for the data-pipeline tests: the eval sets, AIME paraphrases, synthetic and released-layout files.
 
 Nothing is downloaded: rows are generated, and the AIME files are the release's, packaged with or1
-(`or1.data.builtin`).
+(`or1.problems.builtin`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from or1.data.builtin import resolve_data_file
+from or1.problems.builtin import resolve_data_file
 
 AIME24, AIME25 = resolve_data_file("aime24"), resolve_data_file("aime25")
 
@@ -61,8 +61,8 @@ def released_rows() -> dict[str, list[dict]]:
 
 def write_syn_parquet(tmp_path: Path, n: int = 60) -> Path:
     """`n` synthetic math problems as schema rows (no planted defects)."""
-    from or1.data.schema import write_rows
     from or1.data.synthetic import synthetic_rows
+    from or1.problems.schema import write_rows
 
     rows = [{"data_source": "syn", "prompt": [{"role": "user", "content": r["problem"]}], "ability": "math",
              "reward_model": {"style": "rule", "ground_truth": r["answer"]},
@@ -72,7 +72,7 @@ def write_syn_parquet(tmp_path: Path, n: int = 60) -> Path:
 
 def write_released(tmp_path: Path) -> Path:
     """A `data/` folder as the release ships it: one parquet file per split."""
-    from or1.data.schema import write_rows
+    from or1.problems.schema import write_rows
 
     out = tmp_path / "Skywork-OR1-RL-Data" / "data"
     for split, rows in released_rows().items():

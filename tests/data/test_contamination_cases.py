@@ -77,7 +77,7 @@ def test_everything_together_and_the_evidence():
 
 def test_a_phrase_many_training_problems_share_is_a_template(tmp_path):
     """A 13-gram of one eval problem that unrelated training rows also use is not evidence."""
-    from or1.data.schema import write_rows
+    from or1.problems.schema import write_rows
 
     phrase = "the count we want is the sum of the digits of the number of ways to do it"
     text = f"A frog hops along a row of lily pads. {phrase}."

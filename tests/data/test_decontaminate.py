@@ -7,9 +7,9 @@ from planted import AIME24, AIME25, PARAPHRASE_REASON, PARAPHRASES, aime24_promp
 
 from or1.data.decontaminate import DecontamOptions, EvalIndex, decontaminate_rows
 from or1.data.eval_files import load_eval_problems
-from or1.data.schema import write_rows
 from or1.data.synthetic import synthetic_rows
 from or1.data.text import problem_text, tokens
+from or1.problems.schema import write_rows
 
 OPTS = DecontamOptions(against=(str(AIME24), str(AIME25)))
 

@@ -15,7 +15,7 @@ from or1.data.code_text import code_statement, sample_numbers
 from or1.data.decontaminate import DecontamOptions, decontaminate_rows
 from or1.data.eval_files import load_eval_problems
 from or1.data.ingest import IngestOptions, ingest
-from or1.data.schema import DataError, write_rows
+from or1.problems.schema import DataError, write_rows
 
 FIXTURES = Path(__file__).parent / "code_formats"
 EXPECTED = {f"pool/{i}": (reason, uid) for i, (_, reason, uid) in enumerate(TRAIN) if reason}

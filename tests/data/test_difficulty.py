@@ -11,7 +11,7 @@ from planted import write_random_model
 
 from or1.data.difficulty import DifficultyOptions, difficulty_rows, progress_path
 from or1.data.pipeline import run_data_step
-from or1.data.schema import write_rows
+from or1.problems.schema import write_rows
 
 N = 4
 

@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from or1.data.ingest import IngestOptions, ingest, rejects_path
-from or1.data.schema import DataError, load_problems, write_rows
+from or1.problems.schema import DataError, load_problems, write_rows
 from or1.tiny.task import make_rows
 
 TESTS = {"inputs": ["1 2\n"], "outputs": ["3\n"]}

@@ -15,7 +15,7 @@ import pytest
 from or1.data.ingest import IngestOptions, ingest, rejects_path
 from or1.data.ingest_checks import Reject
 from or1.data.ingest_code import decode_lcb_tests, detect_code_format
-from or1.data.schema import load_problems
+from or1.problems.schema import load_problems
 
 FIXTURES = Path(__file__).parent / "code_formats"
 
@@ -143,7 +143,7 @@ WRONG = {
 
 @pytest.fixture(scope="module")
 def verifier():
-    from or1.rewards.code import CodeVerifier
+    from or1.rewards.code.verifier import CodeVerifier
 
     try:
         v = CodeVerifier(workers=4, time_limit_s=3.0)

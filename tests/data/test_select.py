@@ -9,8 +9,8 @@ import pytest
 from planted import write_released
 
 from or1.data.pipeline import run_data_step
-from or1.data.schema import DataError, load_problems
 from or1.data.select import SelectOptions, difficulty_value, parse_keep, select_rows
+from or1.problems.schema import DataError, load_problems
 
 
 @pytest.mark.parametrize(("spec", "bounds"), [

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from or1.trainer.logging import read_metrics
+from or1.trainer.metrics_log import read_metrics
 
 
 def test_quick_demo_writes_a_consistent_report(tmp_path):

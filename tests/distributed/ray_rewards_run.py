@@ -22,13 +22,13 @@ import threading
 import time
 from pathlib import Path
 
-from or1.data.schema import load_problems
 from or1.distributed.ray_cluster import shutdown, start_or_join
 from or1.distributed.ray_rewards import RayRewardRegistry
 from or1.eval.code_tiny import PATH as CODE_TINY
 from or1.eval.code_tiny_problems import CALL, STDIN
+from or1.problems.schema import load_problems
+from or1.rewards.code.sandbox import UID_BASE, UID_COUNT
 from or1.rewards.registry import ScoreRequest
-from or1.rewards.sandbox import UID_BASE, UID_COUNT
 from or1.tiny.task import DATA_SOURCE, make_rows
 
 REWARD_KW = {"workers": 1, "math_timeout_s": 5.0, "code_time_limit_s": 6.0}

@@ -8,10 +8,10 @@ import json
 import pyarrow.parquet as pq
 import pytest
 
-from or1.data.schema import load_problems
 from or1.eval.code_tiny import PATH, build_rows
 from or1.eval.code_tiny_problems import CALL, STDIN
 from or1.eval.datasets import load_eval_set
+from or1.problems.schema import load_problems
 from or1.rewards.registry import ScoreRequest, default_registry
 
 PROBLEMS = (*STDIN, *CALL)

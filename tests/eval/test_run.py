@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from eval.eval_cli import or1_eval
-from or1.eval.metrics import pass_at_k
 from or1.eval.records import SampleRecord, group_by_problem, read_records
+from or1.stats import pass_at_k
 
 FIELDS = {"problem_id", "row", "sample", "response", "extracted", "correct", "status", "length", "truncated"}
 

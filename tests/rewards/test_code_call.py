@@ -7,8 +7,8 @@ import marshal
 
 import pytest
 
-from or1.rewards.code import CodeVerifier, score, verify
-from or1.rewards.code_compare import call_matches, parse_ground_truth
+from or1.rewards.code.compare import call_matches, parse_ground_truth
+from or1.rewards.code.verifier import CodeVerifier, score, verify
 
 # LiveCodeBench style: each input a string of newline-separated JSON arguments, each output JSON text.
 LCB_GT = {

@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from or1.rewards.code import CodeVerifier
-from or1.rewards.sandbox import UID_BASE, UID_COUNT
+from or1.rewards.code.sandbox import UID_BASE, UID_COUNT
+from or1.rewards.code.verifier import CodeVerifier
 
 GT = {"inputs": ["1 2\n"], "outputs": ["3\n"]}
 SUM = "a, b = map(int, input().split())\nprint(a + b)\n"

@@ -1,4 +1,4 @@
-"""The sandbox launcher (code_launcher.py): every run still gets fresh, isolated processes; the launcher
+"""The sandbox launcher (rewards/code/launcher.py): every run still gets fresh, isolated processes; the launcher
 survives whatever a run does, is replaced when it dies, holds no job data, and leaks nothing."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import uuid
 import pytest
 from test_code_hostile import children, mounts_of, sandbox_processes, wait_until_clean
 
-from or1.rewards.sandbox import Sandbox, SandboxLimits
+from or1.rewards.code.sandbox import Sandbox, SandboxLimits
 
 LIMITS = SandboxLimits(time_limit_s=5.0)
 

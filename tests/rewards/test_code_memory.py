@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from or1.rewards.code import CodeVerifier
-from or1.rewards.sandbox import Sandbox, SandboxLimits
-from or1.rewards.sandbox_cgroup import PREFIX
+from or1.rewards.code.cgroup import PREFIX
+from or1.rewards.code.sandbox import Sandbox, SandboxLimits
+from or1.rewards.code.verifier import CodeVerifier
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT_CAP_MIB = SandboxLimits().output_mb

@@ -14,7 +14,7 @@ import random
 
 import pytest
 
-from or1.rewards.code import CodeVerifier
+from or1.rewards.code.verifier import CodeVerifier
 
 SECRET = f"or1secret{random.SystemRandom().randrange(10**11, 10**12)}"
 SECRET_GT = {"inputs": ["\n"], "outputs": [SECRET]}
@@ -201,10 +201,10 @@ CHANNEL = {
     "garbage_frame": "import os\nos.write(3, b'x' * 1000)\n" + SUM,
     "huge_frame_header": "import os\nos.write(3, b'0 ok 0.0 999999999999 0\\n')\n" + SUM,
     "closed_channel": "import os\nos.close(3)\nprint(3)",
-    "patched_harness": "import sys\nh = sys.modules['code_harness']\n"
+    "patched_harness": "import sys\nh = sys.modules['harness']\n"
     "h.send = lambda i, status, seconds=0.0, payload=b'', error='', fd=3: h.os.write(3, b'%d ok 0.0 1 0\\n3' % i)\n"
     "print(0)",
-    "patched_to_json": "import sys\nsys.modules['code_harness'].to_json = lambda x: '3'\n"
+    "patched_to_json": "import sys\nsys.modules['harness'].to_json = lambda x: '3'\n"
     "import builtins\nbuiltins.isinstance = lambda *a: True\nbuiltins.len = lambda x: 0\n"
     "def add(a, b):\n    return a * b",
 }

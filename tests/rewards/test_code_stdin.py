@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from or1.rewards.code import CodeVerifier, extract_program
-from or1.rewards.code_compare import parse_ground_truth, stdout_matches
+from or1.rewards.code.compare import parse_ground_truth, stdout_matches
+from or1.rewards.code.verifier import CodeVerifier, extract_program
 
 SUM_GT = {"inputs": ["1 2\n", "10 -3\n", "5 5"], "outputs": ["3\n", "7\n", "10"]}
 SUM_PROGRAM = "a, b = map(int, input().split())\nprint(a + b)\n"

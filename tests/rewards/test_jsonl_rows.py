@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from or1.rewards.code_jsonl import verify_jsonl as verify_code
+from or1.rewards.code.jsonl import verify_jsonl as verify_code
 from or1.rewards.jsonl_rows import parse_line
 
 OR1 = [str(Path(sys.executable).with_name("or1"))]  # the installed console script

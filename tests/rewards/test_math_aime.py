@@ -1,4 +1,4 @@
-"""The original release's AIME 2024/2025 golds (packaged: src/or1/eval/data/), as they are stored: "025",
+"""The original release's AIME 2024/2025 golds (packaged: src/or1/problems/sets/), as they are stored: "025",
 "336^\\circ", ... Each gold is checked against the spellings a model writes and against its near misses.
 
 GOLDS is written out by hand and `test_golds_match_release` checks it against the parquet files, so
@@ -8,8 +8,8 @@ the table can neither drift from the data nor depend on it to be read.
 import pyarrow.parquet as pq
 import pytest
 
-from or1.data.builtin import resolve_data_file
-from or1.rewards.math import score, verify
+from or1.problems.builtin import resolve_data_file
+from or1.rewards.math.verifier import score, verify
 
 GOLDS = {
     "aime24": [

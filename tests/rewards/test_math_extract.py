@@ -2,7 +2,7 @@
 
 import pytest
 
-from or1.rewards.math import extract_answer, extract_boxed, score
+from or1.rewards.math.verifier import extract_answer, extract_boxed, score
 
 BOXED = [
     ("so \\boxed{5}.", "5"),

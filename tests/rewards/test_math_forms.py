@@ -5,7 +5,7 @@ Rows are grouped by the form they exercise; benchmarks/verify_math.py reads the 
 
 import pytest
 
-from or1.rewards.math import verify
+from or1.rewards.math.verifier import verify
 
 CASES: dict[str, list[tuple[str, str, bool]]] = {
     "integers": [

@@ -4,7 +4,7 @@ import io
 import json
 from pathlib import Path
 
-from or1.rewards.math_jsonl import verify_jsonl
+from or1.rewards.math.jsonl import verify_jsonl
 
 ROWS = [
     {"prediction": "025", "gold": "25"},

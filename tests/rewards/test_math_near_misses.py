@@ -5,7 +5,7 @@ A reward that accepts any of these teaches the policy to be almost right, or to 
 
 import pytest
 
-from or1.rewards.math import verify
+from or1.rewards.math.verifier import verify
 
 CASES: dict[str, list[tuple[str, str, bool]]] = {
     "sign": [

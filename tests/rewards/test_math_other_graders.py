@@ -5,7 +5,7 @@ cannot pass by accepting everything."""
 
 import pytest
 
-from or1.rewards.math import verify
+from or1.rewards.math.verifier import verify
 
 CASES: dict[str, list[tuple[str, str, bool]]] = {
     "identities": [

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from or1.rewards.math import MathVerifier, score, verify
+from or1.rewards.math.verifier import MathVerifier, score, verify
 
 HOSTILE = [
     ("2^{10^{10}}", "3"),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from or1.rewards.math import MathVerifier
+from or1.rewards.math.verifier import MathVerifier
 
 ROWS = [json.loads(line) for line in (Path(__file__).parent / "data" / "math_verify_cases.jsonl").open()]
 DEFAULT = [r for r in ROWS if r["default_settings"]]

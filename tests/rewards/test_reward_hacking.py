@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from or1.rewards.math import MathVerifier, score
+from or1.rewards.math.verifier import MathVerifier, score
 
 GOLD = "24"
 

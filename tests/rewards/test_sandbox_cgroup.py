@@ -1,4 +1,4 @@
-"""Per-run cgroups (sandbox_cgroup.py): found where the machine offers them, absent where it does not,
+"""Per-run cgroups (rewards/code/cgroup.py): found where the machine offers them, absent where it does not,
 limits set before a run joins, and nothing left behind."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from or1.rewards import sandbox_cgroup
-from or1.rewards.sandbox_cgroup import PREFIX, RunCgroup, find_parent, sweep
+from or1.rewards.code import cgroup as sandbox_cgroup
+from or1.rewards.code.cgroup import PREFIX, RunCgroup, find_parent, sweep
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from or1.study.studies import STUDIES
-from or1.trainer.logging import read_metrics
+from or1.trainer.metrics_log import read_metrics
 
 SEEDS = {"filtering": 2}  # one study with seed bands; the others with one seed, to keep the test short
 

@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from or1.data.schema import DataError, read_table, write_rows
+from or1.problems.schema import DataError, read_table, write_rows
 from or1.trainer.setup import load_data
 
 

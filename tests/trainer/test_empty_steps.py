@@ -10,9 +10,9 @@ import torch
 from conftest import write_config
 from or1.algo.entropy import AdaptiveEntropyController
 from or1.config_load import load_config
-from or1.data.sampler import PromptSampler
-from or1.trainer.logging import read_metrics
 from or1.trainer.loop import train
+from or1.trainer.metrics_log import read_metrics
+from or1.trainer.prompt_sampler import PromptSampler
 from or1.trainer.state import TrainState
 
 

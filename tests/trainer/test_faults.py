@@ -24,8 +24,8 @@ import pytest
 from conftest import write_config
 from or1.config_load import load_config
 from or1.trainer.checkpoint import CheckpointError
-from or1.trainer.logging import read_metrics
 from or1.trainer.loop import train
+from or1.trainer.metrics_log import read_metrics
 
 FINAL = "checkpoints/step_000004/model/model.safetensors"
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from or1.data.schema import write_rows
+from or1.problems.schema import write_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from conftest import warm_run_config
-from or1.trainer.logging import read_metrics
+from or1.trainer.metrics_log import read_metrics
 
 
 def _config(tmp_path: Path, warm_model_dir: Path, easy_task: dict[str, Path], name: str) -> Path:

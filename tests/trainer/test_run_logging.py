@@ -16,7 +16,7 @@ from tracker_readback import wandb_runs
 
 from conftest import warm_run_config
 from or1.config import LoggingConfig
-from or1.trainer.logging import read_metrics
+from or1.trainer.metrics_log import read_metrics
 from or1.trainer.samples_log import SampleLog, clip_text
 
 SAMPLE_FIELDS = {"step", "uid", "data_source", "ability", "group", "sample", "prompt", "response", "status",

@@ -14,7 +14,7 @@ from transformers import Qwen2Config
 from conftest import write_config
 from or1.config import ConfigError
 from or1.config_load import load_config
-from or1.data.schema import Problem
+from or1.problems.schema import Problem
 from or1.tiny.tokenizer import build_tokenizer
 from or1.trainer.run import setup
 from or1.trainer.startup_checks import (

@@ -8,7 +8,7 @@ import json
 import pytest
 from tracker_readback import wandb_runs
 
-from or1.trainer.logging import MetricsLog
+from or1.trainer.metrics_log import MetricsLog
 from or1.trainer.trackers import flatten, open_trackers
 
 pytest.importorskip("wandb")

@@ -12,7 +12,7 @@ import pytest
 from safetensors.torch import load_file
 
 from conftest import netns_skip_reason, warm_run_config
-from or1.trainer.logging import read_metrics
+from or1.trainer.metrics_log import read_metrics
 
 pytestmark = [pytest.mark.skipif(netns_skip_reason() is not None, reason=str(netns_skip_reason())),
               pytest.mark.skipif(not __import__("importlib").util.find_spec("ray"), reason="needs ray")]

@@ -18,7 +18,7 @@ import torch
 from safetensors.torch import load_file
 
 from conftest import netns_skip_reason, torchrun_cmd, warm_run_config
-from or1.trainer.logging import read_metrics
+from or1.trainer.metrics_log import read_metrics
 
 WEIGHT_ATOL = 5e-5  # FSDP sums gradients in another order (lr / 10: AdamW normalises rounding near g = 0); seen 1.3e-5
 STAT_ATOL = 1e-4

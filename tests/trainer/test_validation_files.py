@@ -10,7 +10,7 @@ from rich.console import Console
 
 from conftest import write_config
 from or1.config_load import load_config
-from or1.data.schema import read_table, write_rows
+from or1.problems.schema import read_table, write_rows
 from or1.tiny.task import write_task_files
 from or1.trainer.loop import _progress, maybe_offline_filter, validate
 from or1.trainer.run import _load_datasets, setup

@@ -16,7 +16,7 @@ import yaml
 
 from or1.atomic import write_text_atomic
 from or1.dashboard.plot import plot_grid, plot_panels
-from or1.trainer.logging import read_metrics
+from or1.trainer.metrics_log import read_metrics
 
 __all__ = ["latest_samples", "write_run_report"]
 

@@ -21,9 +21,9 @@ from typing import Any
 from or1.data.figures import figure_verdict
 from or1.data.rows import Removal, StepOutcome, extra, row_uid
 from or1.data.text import problem_text
-from or1.rewards.math import gold_answers
-from or1.rewards.math_normalize import normalize
-from or1.rewards.math_sympy import sympy_safe
+from or1.rewards.math.normalize import normalize
+from or1.rewards.math.sympy_compare import sympy_safe
+from or1.rewards.math.verifier import gold_answers
 
 __all__ = ["CleanOptions", "answer_parses", "clean_rows", "needs_figure", "normalize_text"]
 
@@ -184,7 +184,7 @@ def _check_references(code_rows: list[tuple[int, dict[str, Any]]], opts: CleanOp
     """Run each reference solution on its tests; {row position: failure detail} for those that fail."""
     if not code_rows:
         return {}
-    from or1.rewards.code import CodeVerifier
+    from or1.rewards.code.verifier import CodeVerifier
 
     try:
         verifier = CodeVerifier(workers=opts.workers, time_limit_s=opts.time_limit_s)

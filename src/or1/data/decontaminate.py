@@ -42,12 +42,12 @@ from typing import Any
 
 import numpy as np
 
-from or1.data.builtin import resolve_data_file
 from or1.data.code_text import compared_text, number_sequence, sample_numbers
 from or1.data.eval_files import EvalProblems, load_eval_problems
 from or1.data.rows import Removal, StepOutcome, row_uid
 from or1.data.similarity import ContentIndex, PairScore
 from or1.data.text import ngrams, problem_text, tokens
+from or1.problems.builtin import resolve_data_file
 
 __all__ = ["DecontamOptions", "EvalIndex", "decontaminate_rows"]
 
@@ -58,7 +58,7 @@ class DecontamOptions:
 
     Attributes:
         against: evaluation files in the schema (parquet), e.g. aime24.parquet aime25.parquet, or packaged
-            sets by name (aime24 aime25, `or1.data.builtin`).
+            sets by name (aime24 aime25, `or1.problems.builtin`).
         ngram: words per n-gram for the overlap test (13 is the common choice).
         ngram_min_similarity: TF-IDF cosine a row needs with the eval problem for a shared n-gram to count.
         similarity: TF-IDF cosine at or above which a row is a paraphrase on its own.

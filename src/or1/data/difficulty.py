@@ -142,7 +142,7 @@ class _Sampler:
 
     def run(self, problems: list[Any], seed: int) -> list[dict[str, Any]]:
         """Per-problem results {n, failures, statuses, lengths, truncated} of one chunk."""
-        from or1.eval.sample import sample_and_score
+        from or1.sampling import sample_and_score
 
         groups = sample_and_score(self.engine, self.tokenizer, problems, self.registry, self.params, seed,
                                   prompts_per_call=max(1, len(problems)))

@@ -19,8 +19,8 @@ from or1.data.code_text import compared_text
 from or1.data.ingest_checks import Reject
 from or1.data.ingest_code import detect_code_format, lcb_statement
 from or1.data.rows import row_uid
-from or1.data.schema import REQUIRED_COLUMNS, DataError
 from or1.data.text import problem_text
+from or1.problems.schema import REQUIRED_COLUMNS, DataError
 
 __all__ = ["EvalProblems", "load_eval_problems"]
 

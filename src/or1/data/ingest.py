@@ -25,7 +25,7 @@ from or1.data.ingest_checks import Reject, check_ability, check_answer, check_te
 from or1.data.ingest_code import CODE_FORMATS, detect_code_format, to_code_row
 from or1.data.report import build_report, report_path
 from or1.data.rows import Removal, StepOutcome, write_json
-from or1.data.schema import DataError, write_rows
+from or1.problems.schema import DataError, write_rows
 
 __all__ = ["FIELDS", "IngestOptions", "ingest", "rejects_path"]
 

@@ -1,7 +1,7 @@
 """Code problems in their public release formats -> schema rows (`or1 data ingest --format FORMAT`).
 
 Each converter takes one raw record and returns a schema row whose ground truth is the JSON text the code
-verifier reads (rewards/code_compare.py): {"inputs", "outputs", "fn_name"?}.
+verifier reads (rewards/code/compare.py): {"inputs", "outputs", "fn_name"?}.
 
 - stdin/stdout tests: each input and output is one string (TACO's lists of lines are joined with "\\n").
 - call-based tests (`fn_name`): each input is the list of positional arguments; each output is the JSON

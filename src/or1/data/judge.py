@@ -90,10 +90,10 @@ def parse_verdict(text: str, accept: str, reject: str) -> bool | None:
 def _judge_votes(model_dir: str, prompts: list[str], opts: JudgeOptions, judge: int) -> list[list[bool | None]]:
     """Verdicts of one judge: `opts.votes` per prompt."""
     from or1.config import ModelConfig
-    from or1.eval.sample import decode_responses
     from or1.rollout.hf_engine import HFEngine
     from or1.rollout.prompts import encode_prompt, eos_token_ids
     from or1.rollout.types import SamplingParams
+    from or1.sampling import decode_responses
     from or1.trainer.setup import build_policy
 
     model, tok = build_policy(ModelConfig(), opts.seed, path=model_dir)

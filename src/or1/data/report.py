@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from or1.data.rows import Removal, StepOutcome, read_table_rows, write_json
-from or1.data.schema import write_rows
+from or1.problems.schema import write_rows
 
 __all__ = ["build_report", "report_path", "run_step"]
 

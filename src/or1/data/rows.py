@@ -14,7 +14,7 @@ from typing import Any
 import pyarrow as pa
 
 from or1.atomic import write_text_atomic
-from or1.data.schema import Problem, decode_ground_truth, read_table
+from or1.problems.schema import Problem, decode_ground_truth, read_table
 
 __all__ = [
     "Removal", "StepOutcome", "extra", "read_table_rows", "row_problem", "row_uid", "write_json",

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from or1.data.rows import Removal, StepOutcome, row_uid
-from or1.data.schema import DataError
+from or1.problems.schema import DataError
 
 __all__ = ["SelectOptions", "difficulty_value", "model_difficulty", "parse_keep", "select_rows"]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from or1.config import TrainConfig
 from or1.dashboard.plot import plot_grid, save_figure
-from or1.trainer.logging import read_metrics
+from or1.trainer.metrics_log import read_metrics
 
 __all__ = ["plot_training", "write_report"]
 

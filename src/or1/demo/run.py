@@ -18,8 +18,8 @@ from rich.progress import Progress, TextColumn
 
 from or1.config import TrainConfig
 from or1.config_load import apply_overrides, build
-from or1.data.schema import load_problems, write_rows
 from or1.eval.avg_at_k import AvgAtK, evaluate
+from or1.problems.schema import load_problems, write_rows
 from or1.rewards.registry import RewardRegistry
 from or1.rollout.hf_engine import HFEngine
 from or1.rollout.prompts import eos_token_ids

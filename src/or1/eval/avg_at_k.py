@@ -7,11 +7,11 @@ from dataclasses import asdict, dataclass
 
 from transformers import PreTrainedTokenizerBase
 
-from or1.data.schema import Problem
-from or1.eval.metrics import avg_at_k, bootstrap_ci, pass_at_k
-from or1.eval.sample import Sample, sample_and_score
+from or1.problems.schema import Problem
 from or1.rewards.registry import RewardRegistry
 from or1.rollout.types import RolloutEngine, SamplingParams
+from or1.sampling import Sample, sample_and_score
+from or1.stats import avg_at_k, bootstrap_ci, pass_at_k
 
 __all__ = ["AvgAtK", "evaluate"]
 

@@ -15,13 +15,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from or1.data.schema import write_rows
 from or1.eval.code_tiny_problems import CALL, STDIN, CallProblem, StdinProblem
+from or1.problems.schema import write_rows
 
 __all__ = ["DATA_SOURCE", "PATH", "build_rows", "ground_truth"]
 
 DATA_SOURCE = "or1-code-tiny"
-PATH = Path(__file__).resolve().parent / "data" / "code_tiny.parquet"
+PATH = Path(__file__).resolve().parents[1] / "problems" / "sets" / "code_tiny.parquet"
 
 _INTRO = ("You will be given a question (problem specification) and will generate a correct Python program "
           "that matches the specification and passes all tests.\n\n### Question:\n")

@@ -11,8 +11,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from or1.eval.metrics import paired_bootstrap_ci
 from or1.eval.records import load_complete
+from or1.stats import paired_bootstrap_ci
 
 __all__ = ["Comparison", "compare_dirs", "comparison_markdown", "load_run"]
 

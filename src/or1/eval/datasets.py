@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from or1.data.builtin import BUILTIN, resolve_data_file
-from or1.data.schema import DataError, Problem, load_problems
+from or1.problems.builtin import BUILTIN, resolve_data_file
+from or1.problems.schema import DataError, Problem, load_problems
 
 __all__ = ["PACKAGED", "EvalSet", "load_eval_set", "load_eval_sets"]
 

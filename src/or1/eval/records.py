@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from or1.atomic import write_text_atomic
-from or1.eval.sample import Sample
+from or1.sampling import Sample
 
 __all__ = ["SampleRecord", "append_records", "group_by_problem", "load_complete", "read_records", "to_record"]
 

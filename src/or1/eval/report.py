@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from or1.atomic import write_text_atomic
-from or1.eval.metrics import avg_at_k, bootstrap_ci, k_values, pass_at_k_curve
 from or1.eval.records import SampleRecord
+from or1.stats import avg_at_k, bootstrap_ci, k_values, pass_at_k_curve
 
 __all__ = ["DatasetResult", "pass_csv_rows", "summarize_dataset", "write_outputs"]
 

@@ -31,13 +31,13 @@ from rich.text import Text
 from transformers import PreTrainedTokenizerBase
 
 from or1.atomic import write_text_atomic
-from or1.data.schema import DataError
 from or1.eval.datasets import EvalSet, load_eval_sets
 from or1.eval.records import append_records, load_complete, to_record
 from or1.eval.report import DatasetResult, summarize_dataset, write_outputs
-from or1.eval.sample import sample_and_score
+from or1.problems.schema import DataError
 from or1.rewards.registry import RewardRegistry, ScoreRequest
 from or1.rollout.types import RolloutEngine, SamplingParams
+from or1.sampling import sample_and_score
 
 __all__ = ["EvalSpec", "SettingsMismatch", "chunk_seed", "run_eval"]
 

@@ -89,12 +89,12 @@ def default_registry(
     """Math and code verifiers keyed by ability ("math", "code")."""
 
     def math() -> Scorer:
-        from or1.rewards.math import MathVerifier
+        from or1.rewards.math.verifier import MathVerifier
 
         return MathVerifier(workers=workers, timeout_s=math_timeout_s)
 
     def code() -> Scorer:
-        from or1.rewards.code import CodeVerifier
+        from or1.rewards.code.verifier import CodeVerifier
 
         return CodeVerifier(workers=workers, time_limit_s=code_time_limit_s)
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from or1.atomic import write_text_atomic
 from or1.config_load import apply_overrides
-from or1.eval.metrics import bootstrap_ci
+from or1.stats import bootstrap_ci
 from or1.study.plots import PLOTS, plot_study
 from or1.study.results import ArmResult, FindingResult, arm_results, finding_result, study_dir_runs, val_key
 from or1.study.runner import warm_eval_path

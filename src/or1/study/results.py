@@ -16,7 +16,7 @@ import numpy as np
 
 from or1.study.runner import RunSpec, plan_runs
 from or1.study.studies import Finding, Study
-from or1.trainer.logging import read_metrics
+from or1.trainer.metrics_log import read_metrics
 
 __all__ = ["ArmResult", "FindingResult", "RunResult", "arm_results", "finding_result", "finished_runs", "load_run",
            "study_dir_runs", "val_key"]

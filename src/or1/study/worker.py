@@ -20,11 +20,11 @@ def final_eval(run: dict[str, Any], model_dir: Path) -> dict[str, Any]:
     """Held-out Avg@K of the model in `model_dir`: per temperature, the correct count of each problem."""
     from or1.config import TrainConfig
     from or1.config_load import build
-    from or1.data.schema import load_problems
-    from or1.eval.sample import sample_and_score
+    from or1.problems.schema import load_problems
     from or1.rollout.hf_engine import HFEngine
     from or1.rollout.prompts import eos_token_ids
     from or1.rollout.types import SamplingParams
+    from or1.sampling import sample_and_score
     from or1.trainer.setup import build_policy, build_scorer
 
     cfg = build(TrainConfig, run["config"])

@@ -83,7 +83,7 @@ def make_rows(n: int, seed: int, split: str, exclude: set[str] | None = None, lo
 def write_task_files(out_dir: str | Path, n_train: int, n_test: int, seed: int = 0, low: int = 10,
                      high: int = 99) -> dict[str, Path]:
     """Write disjoint `train.parquet` and `test.parquet` splits; returns their paths by split name."""
-    from or1.data.schema import write_rows
+    from or1.problems.schema import write_rows
 
     out = Path(out_dir)
     train = make_rows(n_train, seed, "train", low=low, high=high)

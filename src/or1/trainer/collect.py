@@ -13,11 +13,11 @@ from transformers import PreTrainedTokenizerBase
 
 from or1.algo.filtering import informative_groups
 from or1.algo.stages import Stage
-from or1.data.sampler import PromptSampler
-from or1.data.schema import Problem
-from or1.eval.sample import decode_responses
+from or1.problems.schema import Problem
 from or1.rewards.registry import RewardRegistry, ScoreRequest
 from or1.rollout.types import RolloutEngine, SamplingParams, pad_cat
+from or1.sampling import decode_responses
+from or1.trainer.prompt_sampler import PromptSampler
 from or1.trainer.samples_log import ScoredRollouts
 
 __all__ = ["STATUSES", "StepBatch", "collect_groups"]

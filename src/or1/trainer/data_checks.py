@@ -13,9 +13,9 @@ from collections.abc import Sequence
 
 from transformers import PreTrainedTokenizerBase
 
-from or1.data.schema import Problem
-from or1.rewards.code_compare import parse_ground_truth
-from or1.rewards.math import gold_answers
+from or1.problems.schema import Problem
+from or1.rewards.code.compare import parse_ground_truth
+from or1.rewards.math.verifier import gold_answers
 from or1.rollout.prompts import encode_prompt
 
 __all__ = ["bare_template_length", "why_unpayable"]

@@ -28,9 +28,9 @@ from or1.config import TrainConfig
 from or1.config_load import dump_config
 from or1.distributed import all_reduce_sum, broadcast_object, full_state_dict
 from or1.distributed import shutdown as shutdown_distributed
-from or1.eval.metrics import avg_at_k
-from or1.eval.sample import sample_and_score
 from or1.rollout.types import SamplingParams
+from or1.sampling import sample_and_score
+from or1.stats import avg_at_k
 from or1.trainer.checkpoint import save_checkpoint, save_checkpoint_sharded
 from or1.trainer.collect import collect_groups
 from or1.trainer.run import Run, colocated, setup

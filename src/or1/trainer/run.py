@@ -20,15 +20,15 @@ from or1.algo.entropy import AdaptiveEntropyController
 from or1.algo.stages import StageSchedule
 from or1.config import TrainConfig
 from or1.config_load import dump_config, fingerprint
-from or1.data.sampler import PromptSampler
-from or1.data.schema import Problem
 from or1.distributed import World, choose_precision, init_distributed, set_precision, wrap_model
 from or1.distributed.dp_rollout import DataParallelEngine
 from or1.distributed.rank_zero import RankZeroScorer
+from or1.problems.schema import Problem
 from or1.trainer.checkpoint import load_checkpoint, restore_optimizer
 from or1.trainer.danger_signs import DangerWatch
 from or1.trainer.guards import GuardedEngine, GuardedScorer
-from or1.trainer.logging import MetricsLog, open_metrics_log, read_metrics
+from or1.trainer.metrics_log import MetricsLog, open_metrics_log, read_metrics
+from or1.trainer.prompt_sampler import PromptSampler
 from or1.trainer.resume import choose_checkpoint
 from or1.trainer.samples_log import SampleLog
 from or1.trainer.setup import build_engine, build_optimizer, build_policy, build_scorer, load_data

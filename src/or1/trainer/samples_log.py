@@ -25,7 +25,7 @@ import torch
 
 from or1.algo.advantage import group_advantages
 from or1.config import LoggingConfig
-from or1.data.schema import Problem
+from or1.problems.schema import Problem
 from or1.rewards.types import RewardResult
 
 __all__ = ["SampleLog", "ScoredRollouts", "clip_text", "prompt_text", "rollout_rows", "validation_rows"]

@@ -10,8 +10,8 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from or1.config import AlgoConfig, ModelConfig, RayConfig, RewardConfig, RolloutConfig
-from or1.data.schema import DataError, Problem, load_problems
 from or1.distributed.precision import precision_of, warn_if_updates_round_away
+from or1.problems.schema import DataError, Problem, load_problems
 from or1.rewards.pool import PoolPolicy, set_default_policy
 from or1.rewards.registry import RewardRegistry, default_registry
 from or1.rollout.prompts import encode_prompt, eos_token_ids

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from or1.data.schema import Problem
+from or1.problems.schema import Problem
 from or1.rollout.prompts import encode_prompt
 from or1.trainer.forward import response_logp
 

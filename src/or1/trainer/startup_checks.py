@@ -23,9 +23,9 @@ import torch
 from transformers import PretrainedConfig, PreTrainedTokenizerBase
 
 from or1.config import ConfigError, TrainConfig
-from or1.data.schema import Problem
-from or1.eval.sample import decode_responses
+from or1.problems.schema import Problem
 from or1.rewards.extract import THINK_END
+from or1.sampling import decode_responses
 
 __all__ = ["MARKER_ABILITIES", "check_answer_marker", "check_context_length", "check_reasoning_prompt",
            "generation_prompt", "needs_marker", "response_lengths", "run_startup_checks"]
@@ -70,7 +70,7 @@ def check_answer_marker(tokenizer: PreTrainedTokenizerBase, problems: Sequence[P
     added = tokenizer.added_tokens_decoder.get(tid) if isinstance(tid, int) else None
     special = added is not None and added.special  # all_special_tokens misses special added tokens
     why = (f"registers '{THINK_END}' (id {tid}) as a special token, so decoding with skip_special_tokens=True "
-           "(or1.eval.sample.decode_responses) drops it" if special else
+           "(or1.sampling.decode_responses) drops it" if special else
            f"loses '{THINK_END}' when a response is decoded (decoded probe: {text!r})")
     raise ConfigError(
         f"tokenizer {_tok_name(tokenizer)!r} {why}: every math/code response would read as unfinished and earn "

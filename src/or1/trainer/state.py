@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from or1.algo.entropy import AdaptiveEntropyController
-from or1.data.sampler import PromptSampler
+from or1.trainer.prompt_sampler import PromptSampler
 
 __all__ = ["TrainState", "rng_state", "set_rng_state"]
 

@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from or1.rewards.math_wellformed import names_a_value
+from or1.rewards.math.wellformed import names_a_value
 
 __all__ = ["covers", "hazard_free", "parse_math", "strict_parse", "sympy_equal", "sympy_safe"]
 

@@ -18,7 +18,7 @@ from itertools import islice
 from typing import Any, TextIO
 
 from or1.rewards.jsonl_rows import Row, StatusTally, read_rows
-from or1.rewards.math import MathVerifier
+from or1.rewards.math.verifier import MathVerifier
 from or1.rewards.types import RewardResult
 
 __all__ = ["verify_jsonl"]

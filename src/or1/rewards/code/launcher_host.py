@@ -1,6 +1,6 @@
 """Host side of the sandbox launcher: start it, hand it runs, restart it if it died (docs/sandbox.md).
 
-The launcher (code_launcher.py) is one long-lived root process per `Sandbox`. A run is handed over as three
+The launcher (launcher.py) is one long-lived root process per `Sandbox`. A run is handed over as three
 file descriptors in one SEQPACKET message; the launcher forks the run's processes and forgets them. This
 client starts the launcher on first use, restarts it if a send finds it gone, and stops it when the
 `Sandbox` is garbage-collected or closed (closing the socket is enough: the launcher exits on end of file).
@@ -19,7 +19,7 @@ from pathlib import Path
 
 __all__ = ["Launcher", "LauncherError"]
 
-LAUNCHER = str(Path(__file__).with_name("code_launcher.py"))
+LAUNCHER = str(Path(__file__).with_name("launcher.py"))
 ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
     "LANG": "C.UTF-8",

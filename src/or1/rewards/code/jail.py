@@ -1,6 +1,6 @@
 """Isolation steps run inside the sandbox before any candidate code (docs/sandbox.md).
 
-Loaded by `code_launcher.py` in an interpreter started with `-I -S`, so it uses the standard library only
+Loaded by `launcher.py` in an interpreter started with `-I -S`, so it uses the standard library only
 and imports nothing from or1. Every step needs root (the host side refuses to start otherwise); the order
 matters and is commented where it does.
 

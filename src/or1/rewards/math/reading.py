@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from or1.rewards.extract import answer_section
-from or1.rewards.math_extract import all_boxed, extract_answer, extract_boxed, is_prose, joined_boxes, stated_answer
-from or1.rewards.math_normalize import normalize
-from or1.rewards.math_wellformed import malformed
+from or1.rewards.math.extract import all_boxed, extract_answer, extract_boxed, is_prose, joined_boxes, stated_answer
+from or1.rewards.math.normalize import normalize
+from or1.rewards.math.wellformed import malformed
 
 __all__ = ["Mode", "Reading", "gold_answers", "gold_forms", "read_response"]
 

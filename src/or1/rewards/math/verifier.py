@@ -12,12 +12,12 @@ import os
 import time
 from collections import OrderedDict
 
-from or1.rewards.math_equiv import equivalent, settled
-from or1.rewards.math_extract import extract_answer, extract_boxed
-from or1.rewards.math_normalize import normalize, strip_delimiters
-from or1.rewards.math_reading import Mode, Reading, gold_answers, gold_forms, read_response
-from or1.rewards.math_second_opinion import library_equal
-from or1.rewards.math_wellformed import malformed
+from or1.rewards.math.equiv import equivalent, settled
+from or1.rewards.math.extract import extract_answer, extract_boxed
+from or1.rewards.math.normalize import normalize, strip_delimiters
+from or1.rewards.math.reading import Mode, Reading, gold_answers, gold_forms, read_response
+from or1.rewards.math.second_opinion import library_equal
+from or1.rewards.math.wellformed import malformed
 from or1.rewards.pool import WorkerPool
 from or1.rewards.types import RewardResult
 

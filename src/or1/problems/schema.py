@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from or1.data.builtin import BUILTIN, resolve_data_file
+from or1.problems.builtin import BUILTIN, resolve_data_file
 
 __all__ = ["REQUIRED_COLUMNS", "DataError", "Problem", "decode_ground_truth", "load_problems", "read_table",
            "write_rows"]
@@ -111,7 +111,7 @@ def read_table(path: str | Path) -> pa.Table:
 def load_problems(path: str | Path) -> list[Problem]:
     """Read and validate every row of a parquet file, or of a packaged set given by name (`aime24`).
 
-    Names resolve as `or1.data.builtin.resolve_data_file` says: an existing file wins over a name.
+    Names resolve as `or1.problems.builtin.resolve_data_file` says: an existing file wins over a name.
 
     Raises:
         DataError: the file is missing or unreadable, lacks a required column, or a row is malformed

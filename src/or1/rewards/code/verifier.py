@@ -2,7 +2,7 @@
 
 `extract_program` takes the last ```python block of the answer section; `CodeVerifier` runs a batch of
 programs concurrently, each in its own sandbox run (sandbox.py, docs/sandbox.md), and compares outputs on
-the host (code_compare.py). Reward 1 only if every test passes.
+the host (compare.py). Reward 1 only if every test passes.
 
 Departures from the original recipe, which ran LiveCodeBench's harness in helper processes without
 isolation: a response with no `</think>` is unfinished (reward 0, the original scored the whole text),
@@ -19,9 +19,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
-from or1.rewards.code_compare import TestSuite, call_matches, parse_ground_truth, stdout_matches
+from or1.rewards.code.compare import TestSuite, call_matches, parse_ground_truth, stdout_matches
+from or1.rewards.code.sandbox import Frame, RunReport, Sandbox, SandboxLimits
 from or1.rewards.extract import answer_section
-from or1.rewards.sandbox import Frame, RunReport, Sandbox, SandboxLimits
 from or1.rewards.types import RewardResult
 
 __all__ = ["CodeVerifier", "extract", "extract_program", "score", "verify"]
@@ -123,7 +123,7 @@ class CodeVerifier:
 
         Args:
             responses: model responses, or programs when mode is "program".
-            ground_truths: test dicts or their JSON text (code_compare.py lists the accepted forms).
+            ground_truths: test dicts or their JSON text (compare.py lists the accepted forms).
             mode: "response" or "program" (see `extract_program`).
             time_limits_s: optional per-item wall-clock limit per test, overriding the verifier's.
 

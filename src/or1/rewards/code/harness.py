@@ -1,8 +1,8 @@
 """Inside the sandbox: set up one run's isolation, then run its program against its test inputs.
 
-Entered by fork from `code_launcher.py` (a pre-started root process that has already imported this module,
-`code_jail.py` and the prelude modules), so a run pays for no interpreter start and no imports. Standard
-library only. Each run still gets fresh processes of its own (init, worker; see code_jail.py and
+Entered by fork from `launcher.py` (a pre-started root process that has already imported this module,
+`jail.py` and the prelude modules), so a run pays for no interpreter start and no imports. Standard
+library only. Each run still gets fresh processes of its own (init, worker; see jail.py and
 docs/sandbox.md); the launcher itself never sees a job's contents, only the file descriptors carrying it.
 
 Protocol: fd 3 is a pipe to the host. One frame per event: a header line `INDEX STATUS SECONDS N M`
@@ -22,8 +22,8 @@ import signal
 import sys
 import time
 
-# A top-level module here: code_launcher.py imports this file and code_jail.py from their directory.
-import code_jail as jail
+# A top-level module here: launcher.py imports this file and jail.py from their directory.
+import jail
 
 RESULT_FD, LIFELINE_FD, JOB_FD = 3, 4, 5
 _write, _now, _memfd = os.write, time.perf_counter, os.memfd_create

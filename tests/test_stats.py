@@ -1,4 +1,4 @@
-"""eval/metrics.py on hand-computed numbers: Avg@K, the unbiased pass@k estimator, bootstrap intervals."""
+"""stats.py on hand-computed numbers: Avg@K, the unbiased pass@k estimator, bootstrap intervals."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from math import comb
 import numpy as np
 import pytest
 
-from or1.eval.metrics import avg_at_k, bootstrap_ci, k_values, paired_bootstrap_ci, pass_at_k, pass_at_k_curve
+from or1.stats import avg_at_k, bootstrap_ci, k_values, paired_bootstrap_ci, pass_at_k, pass_at_k_curve
 
 
 @pytest.mark.parametrize(

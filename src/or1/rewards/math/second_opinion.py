@@ -15,9 +15,9 @@ import logging
 from functools import lru_cache
 from typing import Any
 
-from or1.rewards.math_normalize import normalize
-from or1.rewards.math_sympy import covers, hazard_free, parse_math, strict_parse, sympy_safe
-from or1.rewards.math_wellformed import malformed, names_a_value
+from or1.rewards.math.normalize import normalize
+from or1.rewards.math.sympy_compare import covers, hazard_free, parse_math, strict_parse, sympy_safe
+from or1.rewards.math.wellformed import malformed, names_a_value
 
 __all__ = ["library_equal", "library_reading", "math_text"]
 
@@ -73,7 +73,7 @@ def _extracted(reading: tuple[Any, ...]) -> str | None:
 
 def _hedged(gold: str, pred: str) -> bool:
     """A prediction that lists several candidates where the gold states one answer."""
-    from or1.rewards.math_equiv import hedged
+    from or1.rewards.math.equiv import hedged
 
     return hedged(normalize(gold), normalize(pred))
 

@@ -10,7 +10,7 @@ from itertools import pairwise
 from typing import Literal
 
 from or1.rewards.extract import answer_section
-from or1.rewards.math_normalize import strip_delimiters
+from or1.rewards.math.normalize import strip_delimiters
 
 __all__ = ["Fallback", "all_boxed", "extract_answer", "extract_boxed", "is_prose", "joined_boxes", "stated_answer"]
 

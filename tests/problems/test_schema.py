@@ -9,8 +9,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from or1.data.builtin import resolve_data_file
-from or1.data.schema import DataError, decode_ground_truth, load_problems, write_rows
+from or1.problems.builtin import resolve_data_file
+from or1.problems.schema import DataError, decode_ground_truth, load_problems, write_rows
 from or1.tiny.task import make_rows
 
 
@@ -28,7 +28,7 @@ def test_release_eval_sets_load_unchanged(name):
     assert len({p.uid for p in problems}) == 30
 
 
-# The release's files, byte for byte (src/or1/eval/data/README.md lists the same sums).
+# The release's files, byte for byte (src/or1/problems/sets/README.md lists the same sums).
 RELEASE_SHA256 = {"aime24": "784313b60c71b82256324cd4fa6966b5b1e0e55eb610cae5d62abbafb9f10bb9",
                   "aime25": "961e2edf21a4babfcf7e04dac3264b55578b14524aceb1b2c29be8d9c7a54fe3"}
 
@@ -36,7 +36,7 @@ RELEASE_SHA256 = {"aime24": "784313b60c71b82256324cd4fa6966b5b1e0e55eb610cae5d62
 @pytest.mark.parametrize("name", sorted(RELEASE_SHA256))
 def test_packaged_eval_files_are_the_release_bytes_and_listed_in_the_manifest(name):
     path = resolve_data_file(name)
-    assert path.parent.name == "data" and path.name == f"{name}.parquet"
+    assert path.parent.name == "sets" and path.name == f"{name}.parquet"
     assert hashlib.sha256(path.read_bytes()).hexdigest() == RELEASE_SHA256[name]
     assert RELEASE_SHA256[name] in (path.parent / "README.md").read_text()
 

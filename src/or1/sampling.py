@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from transformers import PreTrainedTokenizerBase
 
-from or1.data.schema import Problem
+from or1.problems.schema import Problem
 from or1.rewards.registry import RewardRegistry, ScoreRequest
 from or1.rewards.types import RewardResult
 from or1.rollout.prompts import encode_prompt

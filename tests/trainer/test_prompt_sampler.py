@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from or1.data.sampler import PromptSampler
+from or1.trainer.prompt_sampler import PromptSampler
 
 
 def test_epochs_cover_every_prompt_once():

@@ -1,10 +1,10 @@
 """The sandbox launcher: a pre-started root process that forks one fresh, isolated process tree per run.
 
-Started once per `Sandbox` by the host (sandbox_launcher.py) as `python -I -S -B code_launcher.py SOCK_FD`,
+Started once per `Sandbox` by the host (launcher_host.py) as `python -I -S -B launcher.py SOCK_FD`,
 with its settings (jail root, exposed paths) as marshal bytes on stdin. It does the work every run would
-otherwise repeat, once: interpreter start, imports (code_jail.py, code_harness.py and the prelude modules a
+otherwise repeat, once: interpreter start, imports (jail.py, harness.py and the prelude modules a
 program gets for free), and the read-only jail tree in a mount namespace of its own. Then, for each
-message on SOCK_FD (a SEQPACKET socket only the host holds), it forks `code_harness.init` as PID 1 of a
+message on SOCK_FD (a SEQPACKET socket only the host holds), it forks `harness.init` as PID 1 of a
 fresh PID namespace, with the three descriptors the message carries. What each run gets for itself is
 unchanged: new processes, new mount, network, PID, IPC and UTS namespaces, a private /tmp, its own uid and
 rlimits (docs/sandbox.md).
@@ -23,12 +23,12 @@ import sys
 
 # -I keeps the script's directory off sys.path; add it just long enough to import the two siblings.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import code_harness
-import code_jail
+import harness
+import jail
 
 del sys.path[0]
 
-N_FDS = 3  # result pipe, lifeline, job memfd (code_harness.init)
+N_FDS = 3  # result pipe, lifeline, job memfd (harness.init)
 
 
 def prelude_table(star_modules: list[str], modules: list[str]) -> dict[str, tuple[str, str | None]]:
@@ -47,8 +47,8 @@ def prelude_table(star_modules: list[str], modules: list[str]) -> dict[str, tupl
 
 def start(settings: dict) -> dict:
     """One-time setup; the settings every run's job is completed with."""
-    code_jail.private_mounts()
-    code_jail.build_root(settings["root"], settings["expose_paths"])
+    jail.private_mounts()
+    jail.build_root(settings["root"], settings["expose_paths"])
     table = prelude_table(settings["prelude_star"], settings["prelude_modules"])
     import _json  # noqa: F401  (to_json's encoder, imported here rather than in every run)
 
@@ -57,7 +57,7 @@ def start(settings: dict) -> dict:
 
 def serve(sock: socket.socket, run_settings: dict) -> None:
     """Fork one run per message until the host closes the socket."""
-    pid_ns = code_jail.open_pid_namespace()
+    pid_ns = jail.open_pid_namespace()
     while True:
         try:
             msg, fds, _, _ = socket.recv_fds(sock, 16, N_FDS)
@@ -76,16 +76,16 @@ def serve(sock: socket.socket, run_settings: dict) -> None:
 def _fork_run(fds: list[int], run_settings: dict, pid_ns: int) -> None:
     """Fork the run's init as PID 1 of a fresh PID namespace (or report why not on its result pipe)."""
     try:
-        code_jail.unshare_pid()
+        jail.unshare_pid()
         pid = os.fork()
     except OSError as exc:
-        code_harness.send(-2, "error", 0.0, b"", f"launcher: {exc}", fd=fds[0])
+        harness.send(-2, "error", 0.0, b"", f"launcher: {exc}", fd=fds[0])
         pid = -1
     if pid == 0:
-        code_harness.init(fds, run_settings)  # never returns
+        harness.init(fds, run_settings)  # never returns
     # Raises only if the kernel refuses to take us back to our own PID namespace; the launcher then
     # exits and the host starts a new one.
-    code_jail.reset_pid_namespace(pid_ns)
+    jail.reset_pid_namespace(pid_ns)
 
 
 def main() -> None:

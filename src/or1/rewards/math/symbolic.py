@@ -74,7 +74,7 @@ def _calculator(s: str) -> Any | None:
 
 
 def _latex(s: str) -> Any | None:
-    from or1.rewards.math_sympy import covers, parse_math
+    from or1.rewards.math.sympy_compare import covers, parse_math
 
     try:
         found = parse_math(s)  # cached: the same parse math_sympy's comparison uses
@@ -187,7 +187,7 @@ def symbolic_equal(gold: str, pred: str) -> bool:
     Returns:
         True when equal; False when not, or when either side cannot be read.
     """
-    from or1.rewards.math_sympy import sympy_safe
+    from or1.rewards.math.sympy_compare import sympy_safe
 
     if not (sympy_safe(gold) and sympy_safe(pred)):
         return False

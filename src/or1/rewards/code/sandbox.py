@@ -1,8 +1,8 @@
 """Host side of the code sandbox: hand one isolated program run to the launcher, watch it, end it.
 
-Each run is a fresh process tree forked by the sandbox launcher (code_launcher.py, started once per
-`Sandbox`; see code_harness.py and code_jail.py for what happens inside). This module gives each run a uid
-of its own and, where the machine allows, a cgroup bounding its total memory (sandbox_cgroup.py), ships
+Each run is a fresh process tree forked by the sandbox launcher (launcher.py, started once per
+`Sandbox`; see harness.py and jail.py for what happens inside). This module gives each run a uid
+of its own and, where the machine allows, a cgroup bounding its total memory (cgroup.py), ships
 its job in a memfd, enforces the wall-clock limits, reads its result frames, and always ends it: closing
 the run's lifeline makes its init kill the run's process group and exit, and the host waits until the
 result pipe reaches end of file. Thread-safe: concurrent runs come from threads.
@@ -26,9 +26,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from or1.rewards.sandbox_cgroup import PREFIX, CgroupParent, RunCgroup, find_parent, sweep
-from or1.rewards.sandbox_frames import Frame, FrameReader
-from or1.rewards.sandbox_launcher import Launcher, LauncherError
+from or1.rewards.code.cgroup import PREFIX, CgroupParent, RunCgroup, find_parent, sweep
+from or1.rewards.code.frames import Frame, FrameReader
+from or1.rewards.code.launcher_host import Launcher, LauncherError
 
 __all__ = ["Frame", "RunReport", "Sandbox", "SandboxLimits"]
 

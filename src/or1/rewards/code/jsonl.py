@@ -12,7 +12,7 @@ import sys
 from itertools import islice
 from typing import Any, TextIO
 
-from or1.rewards.code import CodeVerifier
+from or1.rewards.code.verifier import CodeVerifier
 from or1.rewards.jsonl_rows import Row, StatusTally, read_rows
 from or1.rewards.types import RewardResult
 

@@ -1,4 +1,4 @@
-"""The host's reader of a sandbox run's result frames (the protocol: code_harness.py).
+"""The host's reader of a sandbox run's result frames (the protocol: harness.py).
 
 A frame is a header line `INDEX STATUS SECONDS N M` followed by N payload bytes and M bytes of error text.
 The reader enforces a deadline on every read and a size cap on every frame, and reads each payload straight

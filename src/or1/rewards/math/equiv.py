@@ -19,11 +19,11 @@ from __future__ import annotations
 import re
 from itertools import permutations
 
-from or1.rewards.math_normalize import MAX_ANSWER_CHARS
-from or1.rewards.math_numbers import numbers_equal, read_number, read_word
-from or1.rewards.math_structure import Assign, Interval, Matrix, Node, Scalar, Seq, Union, parse_structure
-from or1.rewards.math_symbolic import symbolic_equal
-from or1.rewards.math_sympy import sympy_equal
+from or1.rewards.math.normalize import MAX_ANSWER_CHARS
+from or1.rewards.math.numbers import numbers_equal, read_number, read_word
+from or1.rewards.math.structure import Assign, Interval, Matrix, Node, Scalar, Seq, Union, parse_structure
+from or1.rewards.math.symbolic import symbolic_equal
+from or1.rewards.math.sympy_compare import sympy_equal
 
 __all__ = ["equivalent", "hedged", "settled"]
 
