@@ -216,7 +216,7 @@ def refuse_cpu_policy() -> torch.utils.hooks.RemovableHandle:
     def hook(module: torch.nn.Module, args: Any) -> None:
         if isinstance(module, PreTrainedModel) and next(module.parameters()).device.type == "cpu":
             raise PolicyOnCpu("the trainer runs the policy on the CPU although CUDA is available: in one process "
-                              "nothing moved the model to the GPU (or1.trainer.run.setup / setup.build_policy)")
+                              "nothing moved the model to the GPU (or1.trainer.run.setup / or1.policy.build_policy)")
 
     return torch.nn.modules.module.register_module_forward_pre_hook(hook)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from or1.cli import main
 from or1.config_load import load_config
 from or1.throughput import (
     GPUS,
@@ -16,7 +17,6 @@ from or1.throughput import (
     ModelShape,
     StagePlan,
     Workload,
-    _main,
     config_plan,
     model_shape,
     plan_run,
@@ -77,7 +77,7 @@ def test_rollout_scales_with_context_and_gpus():
 
 
 def test_cli_prints_the_stage_table(capsys):
-    assert _main([str(CONFIGS / "or1_32b.yaml"), "--steps", "1000", "--original"]) == 0
+    assert main(["plan", str(CONFIGS / "or1_32b.yaml"), "--steps", "1000", "--original"]) == 0
     out = capsys.readouterr().out
     assert "16384" in out and "24576" in out and "h per 1000 steps" in out
     assert "trainer memory per GPU" in out and "26624 tokens" in out
@@ -123,3 +123,11 @@ def test_train_memory_defaults_are_the_trainers_chunks():
 
     sig = inspect.signature(train_memory).parameters
     assert (sig["chunk_tokens"].default, sig["vocab_chunk"].default) == (CHUNK_TOKENS, VOCAB_CHUNK)
+
+
+def test_plan_names_an_unknown_model_shape(tmp_path, capsys):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text((CONFIGS / "or1_7b.yaml").read_text())
+    with pytest.raises(SystemExit) as e:
+        main(["plan", str(cfg), "model.path=my-org/unknown-model"])
+    assert e.value.code == 2 and "model.path=my-org/unknown-model; pass --model" in capsys.readouterr().err

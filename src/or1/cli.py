@@ -117,12 +117,14 @@ def _parser() -> argparse.ArgumentParser:
     from or1.dashboard.cli import add_parser as add_report_parser
     from or1.data.cli import add_parser as add_data_parser
     from or1.eval.cli import add_parser as add_eval_parser
+    from or1.plan import add_parser as add_plan_parser
     from or1.study.cli import add_parser as add_study_parser
 
     add_eval_parser(sub)
     add_data_parser(sub)
     add_study_parser(sub)
     add_report_parser(sub)
+    add_plan_parser(sub)
 
     c = sub.add_parser("config", help="show or validate a training config",
                        description="`show` prints the resolved config with every default; `validate` checks it.")

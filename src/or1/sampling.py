@@ -1,4 +1,5 @@
-"""Sample K responses per problem with a rollout engine and score them with the reward registry."""
+"""Generate → decode → score, written once: training's rollouts and evaluation's samples both go through
+`generate_and_score`; `sample_and_score` adds evaluation's chunking and per-problem grouping."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from or1.problems.schema import Problem
 from or1.rewards.registry import RewardRegistry, ScoreRequest
 from or1.rewards.types import RewardResult
 from or1.rollout.prompts import encode_prompt
-from or1.rollout.types import RolloutEngine, SamplingParams
+from or1.rollout.types import RolloutBatch, RolloutEngine, SamplingParams
 
-__all__ = ["Sample", "decode_responses", "sample_and_score"]
+__all__ = ["Sample", "decode_responses", "generate_and_score", "sample_and_score"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,18 @@ def decode_responses(tokenizer: PreTrainedTokenizerBase, response_ids, resp_mask
     """Text of each response; special tokens dropped, `</think>` (an ordinary added token) kept."""
     return [tokenizer.decode(ids[m].tolist(), skip_special_tokens=True)
             for ids, m in zip(response_ids, resp_mask, strict=True)]
+
+
+def generate_and_score(engine: RolloutEngine, tokenizer: PreTrainedTokenizerBase, registry: RewardRegistry,
+                       prompt_ids: list[list[int]], problems: Sequence[Problem], params: SamplingParams, seed: int
+                       ) -> tuple[RolloutBatch, list[str], list[RewardResult]]:
+    """`params.n` responses to each prompt (`problems[i]` is the problem of `prompt_ids[i]`), decoded and
+    scored: the engine's batch, the N = P·n texts and their verdicts, groups contiguous."""
+    batch = engine.generate(prompt_ids, params, seed)
+    texts = decode_responses(tokenizer, batch.response_ids, batch.resp_mask)
+    reqs = [ScoreRequest(t, p.ability, p.data_source, p.ground_truth)
+            for t, p in zip(texts, (p for p in problems for _ in range(params.n)), strict=True)]
+    return batch, texts, registry.score(reqs)
 
 
 def sample_and_score(
@@ -53,11 +66,9 @@ def sample_and_score(
     out: list[list[Sample]] = []
     for c, start in enumerate(range(0, len(problems), prompts_per_call)):
         chunk = problems[start : start + prompts_per_call]
-        batch = engine.generate([encode_prompt(tokenizer, p.prompt) for p in chunk], params, seed + c)
-        texts = decode_responses(tokenizer, batch.response_ids, batch.resp_mask)
-        reqs = [ScoreRequest(t, p.ability, p.data_source, p.ground_truth)
-                for t, p in zip(texts, (p for p in chunk for _ in range(params.n)), strict=True)]
-        results = registry.score(reqs)
+        batch, texts, results = generate_and_score(engine, tokenizer, registry,
+                                                   [encode_prompt(tokenizer, p.prompt) for p in chunk], chunk,
+                                                   params, seed + c)
         lengths, trunc = batch.lengths.tolist(), batch.truncated.tolist()
         for j, p in enumerate(chunk):
             rows = range(j * params.n, (j + 1) * params.n)

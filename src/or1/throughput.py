@@ -18,12 +18,11 @@ kept share of the online filter) are assumptions, chosen once so that the OR1-32
 predicts the report's 309 h per 1000 steps with ~72% of it in rollout (DESIGN.md §1). The 7B figure
 (≈116 h / 1000 steps) is predicted with the same assumptions, not fitted. See docs/launch.md.
 
-    python -m or1.throughput configs/or1_32b.yaml [--gpus 64] [--steps 1000]
+    or1 plan configs/or1_32b.yaml [--gpus 64] [--steps 1000]      (the table: `plan.py`)
 """
 
 from __future__ import annotations
 
-import argparse
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -89,6 +88,7 @@ GPUS: dict[str, Gpu] = {
     "H800": Gpu("H800", 989e12, 3.35e12, 80e9),
     "H100": Gpu("H100", 989e12, 3.35e12, 80e9),
     "A100": Gpu("A100", 312e12, 2.04e12, 80e9),
+    "H200": Gpu("H200", 989e12, 4.8e12, 141e9),  # H100's compute, HBM3e: more and faster memory
 }
 
 
@@ -295,74 +295,3 @@ def total_hours(rows: Sequence[StageTime]) -> float:
 def rollout_share(rows: Sequence[StageTime]) -> float:
     """Share of the run's time spent sampling."""
     return sum(r.rollout_s * r.stage.steps for r in rows) / sum(r.step_s * r.stage.steps for r in rows)
-
-
-def _main(argv: list[str] | None = None) -> int:
-    from rich.console import Console
-    from rich.table import Table
-
-    from or1.config_load import load_config
-
-    ap = argparse.ArgumentParser(prog="python -m or1.throughput", description=__doc__.split("\n\n")[0])
-    ap.add_argument("config", help="training config YAML (e.g. configs/or1_32b.yaml)")
-    ap.add_argument("--gpus", type=int, help="GPU count (default: distributed.gpus of the config)")
-    ap.add_argument("--gpu", default="H800", choices=sorted(GPUS))
-    ap.add_argument("--model", choices=sorted(MODELS), help="model shape (default: from model.path)")
-    ap.add_argument("--steps", type=int, help="stop after this many steps (the report quotes 1000)")
-    ap.add_argument("--original", action="store_true",
-                    help="model the original pipeline the report timed (no refill, π_old recomputed)")
-    a = ap.parse_args(argv)
-    cfg = load_config(a.config)
-    found = (a.model, MODELS[a.model]) if a.model else model_shape(cfg.model.path)
-    if found is None:
-        ap.error(f"cannot tell the model shape from model.path={cfg.model.path}; pass --model")
-    name, shape = found
-    gpus = a.gpus or cfg.distributed.gpus
-    if gpus < 1:
-        ap.error("the config has distributed.gpus=0; pass --gpus")
-    stages, work = config_plan(cfg, a.original)
-    rows = plan_run(shape, GPUS[a.gpu], gpus, stages, work, tp=cfg.rollout.tensor_parallel_size,
-                    max_steps=a.steps, mem_util=cfg.rollout.gpu_memory_utilization)
-    table = Table(title=f"{name} on {gpus} {a.gpu}, vLLM TP {cfg.rollout.tensor_parallel_size} ({a.config})")
-    for col in ("stage", "steps", "context", "P x G", "rollout s/step", "train s/step", "step s", "hours"):
-        table.add_column(col, justify="right")
-    for i, r in enumerate(rows):
-        s = r.stage
-        table.add_row(str(i + 1), str(s.steps), str(s.max_response_length), f"{s.batch_size}x{s.group_size}",
-                      f"{r.rollout_s:.0f}", f"{r.train_s:.0f}", f"{r.step_s:.0f}", f"{r.hours:.1f}")
-    hours, steps = total_hours(rows), sum(r.stage.steps for r in rows)
-    table.add_row("total", str(steps), "", "", "", "", "", f"{hours:.1f}")
-    con = Console()
-    con.print(table)
-    con.print(f"{hours:.1f} h for {steps} steps ({1000 * hours / max(1, steps):.0f} h per 1000 steps), "
-              f"rollout {100 * rollout_share(rows):.0f}% of the time")
-    con.print(_memory_table(cfg, shape, gpus, GPUS[a.gpu]))
-    return 0
-
-
-def _memory_table(cfg: TrainConfig, shape: ModelShape, gpus: int, gpu: Gpu) -> object:
-    """The trainer's memory per GPU (`train_memory`), with and without activation checkpointing."""
-    from rich.table import Table
-
-    from or1.train_memory import train_memory
-
-    S = cfg.algo.micro_batch_tokens or cfg.data.max_prompt_length + max(s.max_response_length for s in cfg.stages)
-    with_ac, without = (train_memory(shape, gpus, S, ac) for ac in (True, False))
-    full_head = train_memory(shape, gpus, S, True, chunk_tokens=None).logp_head
-    mine = "with" if cfg.distributed.activation_checkpointing else "without"
-    table = Table(title=f"trainer memory per GPU, GB: FSDP over {gpus}, bf16 compute, micro-batch {S} tokens "
-                        f"(the config: {mine} activation checkpointing)")
-    for col in ("part", "with checkpointing", "without"):
-        table.add_column(col, justify="right")
-    parts = [("fp32 weights, grads, AdamW (sharded)", "state"), ("gathered bf16 weights + grads", "gathered"),
-             ("activations, one micro-batch", "activations"), ("log-prob head (chunked)", "logp_head")]
-    for label, key in parts:
-        table.add_row(label, f"{getattr(with_ac, key) / 1e9:.1f}", f"{getattr(without, key) / 1e9:.1f}")
-    table.add_row(f"total (of {gpu.mem_bytes / 1e9:.0f})", f"{with_ac.total / 1e9:.1f}", f"{without.total / 1e9:.1f}")
-    former = f"{full_head / 1e9:.1f}"
-    table.add_row("former full-logits head, in place of the chunked", former, former)
-    return table
-
-
-if __name__ == "__main__":
-    raise SystemExit(_main())

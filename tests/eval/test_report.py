@@ -14,7 +14,7 @@ import pytest
 from or1.cli import main
 from or1.eval.compare import compare_dirs
 from or1.eval.records import SampleRecord, append_records, load_complete, read_records, to_record
-from or1.eval.report import summarize_dataset
+from or1.eval.results import summarize_dataset
 from or1.problems.schema import Problem
 from or1.rewards.registry import ScoreRequest, default_registry
 from or1.sampling import Sample

@@ -86,5 +86,5 @@ def save_standin(out: Path, tok: PreTrainedTokenizerBase, max_position_embedding
 
 
 def load_standin(path: Path) -> PreTrainedTokenizerBase:
-    """The tokenizer as a run loads it (`AutoTokenizer`, as `trainer/setup.py:build_policy` does)."""
+    """The tokenizer as a run loads it (`AutoTokenizer`, as `policy.py:build_policy` does)."""
     return AutoTokenizer.from_pretrained(path, padding_side="left")

@@ -7,9 +7,9 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from conftest import write_config
+from or1.checkpoints import CheckpointError, latest_checkpoint
 from or1.config_load import load_config
 from or1.rollout.prompts import encode_prompt
-from or1.trainer.checkpoint import CheckpointError, latest_checkpoint
 from or1.trainer.export import export_hf
 from or1.trainer.loop import train
 

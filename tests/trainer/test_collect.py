@@ -6,12 +6,13 @@ import pytest
 
 from or1.algo.stages import StageSchedule
 from or1.config import ModelConfig
+from or1.policy import build_policy
 from or1.rewards.registry import default_registry
 from or1.rollout.hf_engine import HFEngine
 from or1.rollout.prompts import eos_token_ids
 from or1.trainer.collect import _refill_size, collect_groups
 from or1.trainer.prompt_sampler import PromptSampler
-from or1.trainer.setup import build_policy, load_data
+from or1.trainer.setup import load_data
 
 
 @pytest.mark.parametrize(("kept", "sampled", "expected"), [

@@ -189,7 +189,7 @@ def test_a_full_disk_names_the_file_and_the_bytes_needed_and_free(reference, tmp
     out = tmp_path / "small"
     out.mkdir()
     cfg = _config(tmp_path, "small", easy)
-    check = ("from pathlib import Path; from or1.trainer.manifest import verify_checkpoint; "
+    check = ("from pathlib import Path; from or1.manifest import verify_checkpoint; "
              f"r = Path('{out}/checkpoints'); print('LEFT', sorted(p.name for p in r.iterdir())); "
              "verify_checkpoint(r / 'step_000002'); print('STEP2 VERIFIES')")
     script = (f"mount -t tmpfs -o size={(size * 3 // 2 + 200_000) // 1024}k tmpfs {out} && "

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from or1.config import ModelConfig
-from or1.trainer.setup import _is_hub_id, build_policy
+from or1.policy import _is_hub_id, build_policy
 
 
 @pytest.mark.parametrize(("path", "hub"), [
@@ -33,7 +33,7 @@ def test_hub_id_detection(path, hub, tmp_path, monkeypatch):
 _TIMED_LOADS = """
 import json, sys, time
 from or1.config import ModelConfig
-from or1.trainer.setup import build_policy
+from or1.policy import build_policy
 for path in sys.argv[1:]:
     t = time.perf_counter()
     try:
@@ -65,7 +65,7 @@ def test_local_model_directory_round_trip(warm_model_dir):
 
 def test_unreachable_hub_id_is_one_clear_error():
     # Offline mode: the hub is never contacted, the load fails at once.
-    code = ("from or1.config import ModelConfig\nfrom or1.trainer.setup import build_policy\n"
+    code = ("from or1.config import ModelConfig\nfrom or1.policy import build_policy\n"
             "build_policy(ModelConfig(), 0, path='org-that/does-not-exist')")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                        env={**os.environ, "HF_HUB_OFFLINE": "1"})

@@ -126,16 +126,12 @@ class _Sampler:
     """The model, engine and verifiers, built only when some chunk needs sampling."""
 
     def __init__(self, opts: DifficultyOptions) -> None:
-        from or1.config import ModelConfig
+        from or1.policy import load_engine
         from or1.rewards.registry import default_registry
-        from or1.rollout.hf_engine import HFEngine
-        from or1.rollout.prompts import eos_token_ids
         from or1.rollout.types import SamplingParams
-        from or1.trainer.setup import build_policy
 
-        self.model, self.tokenizer = build_policy(ModelConfig(), opts.seed, path=opts.model)
-        self.engine = HFEngine(self.model, eos_token_ids(self.tokenizer), self.tokenizer.pad_token_id,
-                               max_batch=opts.max_batch)
+        self.engine, self.tokenizer = load_engine(opts.model, dtype="float32", device="cpu",
+                                                  max_batch=opts.max_batch, seed=opts.seed)
         self.registry = default_registry(opts.workers)
         self.params = SamplingParams(n=opts.samples, temperature=opts.temperature, top_p=opts.top_p,
                                      max_tokens=opts.max_tokens)

@@ -89,15 +89,12 @@ def parse_verdict(text: str, accept: str, reject: str) -> bool | None:
 
 def _judge_votes(model_dir: str, prompts: list[str], opts: JudgeOptions, judge: int) -> list[list[bool | None]]:
     """Verdicts of one judge: `opts.votes` per prompt."""
-    from or1.config import ModelConfig
-    from or1.rollout.hf_engine import HFEngine
-    from or1.rollout.prompts import encode_prompt, eos_token_ids
+    from or1.policy import load_engine
+    from or1.rollout.prompts import encode_prompt
     from or1.rollout.types import SamplingParams
     from or1.sampling import decode_responses
-    from or1.trainer.setup import build_policy
 
-    model, tok = build_policy(ModelConfig(), opts.seed, path=model_dir)
-    engine = HFEngine(model, eos_token_ids(tok), tok.pad_token_id)
+    engine, tok = load_engine(model_dir, dtype="float32", device="cpu", max_batch=256, seed=opts.seed)
     params = SamplingParams(n=opts.votes, temperature=opts.temperature, top_p=opts.top_p, max_tokens=opts.max_tokens)
     out: list[list[bool | None]] = []
     for c, s in enumerate(range(0, len(prompts), opts.chunk)):

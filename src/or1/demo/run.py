@@ -16,17 +16,16 @@ from pathlib import Path
 import torch
 from rich.progress import Progress, TextColumn
 
+from or1.checkpoints import resolve_checkpoint
 from or1.config import TrainConfig
 from or1.config_load import apply_overrides, build
 from or1.eval.avg_at_k import AvgAtK, evaluate
+from or1.policy import build_policy, hf_engine
 from or1.problems.schema import load_problems, write_rows
 from or1.rewards.registry import RewardRegistry
-from or1.rollout.hf_engine import HFEngine
-from or1.rollout.prompts import eos_token_ids
 from or1.tiny.task import make_rows
-from or1.trainer.export import resolve_checkpoint
 from or1.trainer.loop import train
-from or1.trainer.setup import build_policy, build_scorer
+from or1.trainer.setup import build_scorer
 
 __all__ = ["DemoSize", "demo_config", "run_demo", "sft_warm_start", "write_splits"]
 
@@ -80,7 +79,7 @@ def sft_warm_start(out: Path, paths: dict[str, Path], size: DemoSize, seed: int,
 
     model, tok = build_policy(cfg.model, seed)
     train_rows, dev = load_problems(paths["train"]), load_problems(paths["dev"])
-    engine = HFEngine(model, eos_token_ids(tok), tok.pad_token_id)
+    engine = hf_engine(model, tok, max_batch=256)
     checks: list[dict[str, float]] = []
     with Progress(*Progress.get_default_columns(), TextColumn("{task.fields[info]}"), disable=not progress) as bar:
         task = bar.add_task(f"SFT until greedy dev accuracy ≥ {size.sft_target:.0%}", total=size.sft_max_steps,
@@ -105,7 +104,7 @@ def sft_warm_start(out: Path, paths: dict[str, Path], size: DemoSize, seed: int,
 def _evaluate_model(path: Path, test: list, size: DemoSize, scorer: RewardRegistry, cfg: TrainConfig,
                     seed: int) -> list[AvgAtK]:
     model, tok = build_policy(cfg.model, seed, path=path)
-    engine = HFEngine(model, eos_token_ids(tok), tok.pad_token_id)
+    engine = hf_engine(model, tok, max_batch=256)
     return evaluate(engine, tok, test, scorer, k=size.k, temperatures=[0.6, 1.0], max_tokens=size.eval_max_tokens,
                     seed=seed + 99)
 

@@ -8,7 +8,6 @@ directory must be on a filesystem all ranks share for multi-node runs).
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from torch import nn
 from torch.distributed.checkpoint.state_dict import get_state_dict, set_state_dict
 from transformers import AutoModelForCausalLM, PreTrainedTokenizerBase
 
+from or1.atomic import atomic_dir, replace_dir
 from or1.distributed.fsdp import full_state_dict
 from or1.distributed.world import barrier, is_main
 
@@ -38,9 +38,7 @@ def save_sharded(path: str | Path, model: nn.Module, optimizer: torch.optim.Opti
     dcp.save({"model": msd, "optimizer": osd}, checkpoint_id=tmp)
     barrier()
     if is_main():
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(tmp, final)
+        replace_dir(tmp, final)
     barrier()
     return final
 
@@ -72,12 +70,8 @@ def save_hf(model: nn.Module, tokenizer: PreTrainedTokenizerBase, out_dir: str |
             plain = AutoModelForCausalLM.from_config(model.config)  # type: ignore[arg-type]
         plain.load_state_dict(weights, assign=True)
         plain.tie_weights()
-        tmp = out.with_name(out.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        plain.save_pretrained(tmp)
-        tokenizer.save_pretrained(tmp)
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
+        with atomic_dir(out) as tmp:
+            plain.save_pretrained(tmp)
+            tokenizer.save_pretrained(tmp)
     barrier()
     return out

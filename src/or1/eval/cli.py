@@ -27,36 +27,18 @@ def resolve_model(path: str) -> Path:
     Raises:
         FileNotFoundError: nothing at `path`; ValueError: neither a model nor a checkpoint/run directory.
     """
-    p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"--model {path}: no such file or directory")
-    if (p / "config.json").is_file():
-        return p
-    from or1.trainer.checkpoint import CheckpointError
-    from or1.trainer.export import resolve_checkpoint
+    from or1.checkpoints import resolve_model_dir
 
-    try:
-        return resolve_checkpoint(p) / "model"
-    except CheckpointError:
-        raise ValueError(f"--model {path} is neither a Hugging Face model directory (no config.json) "
-                         "nor an or1 checkpoint or run directory") from None
+    return resolve_model_dir(path, "--model")
 
 
 def engine_loader(model_dir: Path, dtype: str = "float32", device: str = "auto", max_batch: int = 256) -> Any:
     """A zero-argument function that loads the model and returns (HF rollout engine, tokenizer)."""
 
     def load() -> tuple[Any, Any]:
-        import torch
+        from or1.policy import load_engine
 
-        from or1.config import ModelConfig
-        from or1.rollout.hf_engine import HFEngine
-        from or1.rollout.prompts import eos_token_ids
-        from or1.trainer.setup import build_policy
-
-        model, tok = build_policy(ModelConfig(dtype=dtype), seed=0, path=model_dir)
-        dev = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
-        pad = tok.pad_token_id if tok.pad_token_id is not None else eos_token_ids(tok)[0]
-        return HFEngine(model.to(dev), eos_token_ids(tok), pad, max_batch=max_batch), tok
+        return load_engine(model_dir, dtype=dtype, device=device, max_batch=max_batch)
 
     return load
 

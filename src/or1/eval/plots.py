@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import matplotlib
@@ -11,16 +10,16 @@ matplotlib.use("Agg")  # files only; no display on servers
 import matplotlib.pyplot as plt
 import numpy as np
 
-from or1.eval.report import DatasetResult
+from or1.atomic import atomic_file
+from or1.eval.results import DatasetResult
 
 __all__ = ["length_bins", "plot_accuracy_vs_length", "plot_pass_at_k"]
 
 
 def _save(fig: plt.Figure, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp.png")
-    fig.savefig(tmp, dpi=120)
+    with atomic_file(path) as tmp:
+        fig.savefig(tmp, dpi=120, format="png")
     plt.close(fig)
-    os.replace(tmp, path)
 
 
 def plot_pass_at_k(results: list[DatasetResult], path: Path) -> None:

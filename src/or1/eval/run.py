@@ -33,7 +33,8 @@ from transformers import PreTrainedTokenizerBase
 from or1.atomic import write_text_atomic
 from or1.eval.datasets import EvalSet, load_eval_sets
 from or1.eval.records import append_records, load_complete, to_record
-from or1.eval.report import DatasetResult, summarize_dataset, write_outputs
+from or1.eval.report import write_outputs
+from or1.eval.results import DatasetResult, summarize_dataset
 from or1.problems.schema import DataError
 from or1.rewards.registry import RewardRegistry, ScoreRequest
 from or1.rollout.types import RolloutEngine, SamplingParams

@@ -7,8 +7,6 @@ ground_truth: str} · `extra_info` {index|id, split, ...}. Files of the original
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from or1.atomic import atomic_file
 from or1.problems.builtin import BUILTIN, resolve_data_file
 
 __all__ = ["REQUIRED_COLUMNS", "DataError", "Problem", "decode_ground_truth", "load_problems", "read_table",
@@ -136,15 +135,7 @@ def write_rows(rows: list[dict[str, Any]], path: str | Path, empty_schema: pa.Sc
 
     An empty `rows` is written with `empty_schema` when given, so it still reads back as schema rows.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     table = pa.Table.from_pylist(rows) if rows or empty_schema is None else empty_schema.empty_table()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".parquet.tmp")
-    os.close(fd)
-    try:
+    with atomic_file(path) as tmp:
         pq.write_table(table, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    return Path(path)

@@ -20,17 +20,16 @@ def final_eval(run: dict[str, Any], model_dir: Path) -> dict[str, Any]:
     """Held-out Avg@K of the model in `model_dir`: per temperature, the correct count of each problem."""
     from or1.config import TrainConfig
     from or1.config_load import build
+    from or1.policy import build_policy, hf_engine
     from or1.problems.schema import load_problems
-    from or1.rollout.hf_engine import HFEngine
-    from or1.rollout.prompts import eos_token_ids
     from or1.rollout.types import SamplingParams
     from or1.sampling import sample_and_score
-    from or1.trainer.setup import build_policy, build_scorer
+    from or1.trainer.setup import build_scorer
 
     cfg = build(TrainConfig, run["config"])
     e = run["eval"]
     model, tok = build_policy(cfg.model, cfg.seed, path=model_dir)
-    engine = HFEngine(model, eos_token_ids(tok), tok.pad_token_id)
+    engine = hf_engine(model, tok, max_batch=256)
     problems = load_problems(run["test_file"])
     out: dict[str, Any] = {"k": e["k"], "problems": len(problems), "max_tokens": e["max_tokens"], "by_temperature": {}}
     with build_scorer(cfg.reward) as scorer:
@@ -47,9 +46,9 @@ def final_eval(run: dict[str, Any], model_dir: Path) -> dict[str, Any]:
 
 def _run_one(run_dir: Path) -> None:
     from or1.atomic import write_text_atomic
+    from or1.checkpoints import resolve_checkpoint
     from or1.config import TrainConfig
     from or1.config_load import build
-    from or1.trainer.export import resolve_checkpoint
     from or1.trainer.loop import train
 
     run = json.loads((run_dir / "run.json").read_text())

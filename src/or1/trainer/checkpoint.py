@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import errno
 import logging
-import os
-import re
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,27 +23,18 @@ import torch
 from torch import nn
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from or1.atomic import write_text_atomic
+from or1.atomic import atomic_dir, replace_dir, write_text_atomic
+from or1.checkpoints import checkpoint_dirs
 from or1.distributed import barrier, is_main, load_sharded, save_hf, save_sharded
-from or1.trainer.manifest import CheckpointError, HashingWriter, read_manifest, verify_checkpoint, write_manifest
+from or1.manifest import CheckpointError, HashingWriter, read_manifest, write_manifest
 
-__all__ = ["CheckpointError", "checkpoint_dirs", "latest_checkpoint", "load_checkpoint", "restore_optimizer",
-           "save_checkpoint", "save_checkpoint_sharded"]
+__all__ = ["CheckpointError", "load_checkpoint", "restore_optimizer", "save_checkpoint", "save_checkpoint_sharded"]
 
 log = logging.getLogger(__name__)
 
-_STEP_DIR = re.compile(r"step_(\d+)")
 # What a full disk looks like from each writer: OSError from Python, safetensors' IoError text, torch's zip
 # writer ("[enforce fail at inline_container.cc] unexpected pos", which never says "disk").
 _DISK_FULL_MARKERS = ("No space left", "StorageFull", "unexpected pos", "file write failed", "Disk quota")
-
-
-def checkpoint_dirs(root: Path) -> list[Path]:
-    """Checkpoint folders `step_NNNNNN` under `root`, oldest first (not `*.tmp`, not renamed-aside ones)."""
-    if not root.is_dir():
-        return []
-    dirs = [p for p in root.iterdir() if p.is_dir() and _STEP_DIR.fullmatch(p.name)]
-    return sorted(dirs, key=lambda p: int(p.name[5:]))
 
 
 def _torch_save(obj: Any, path: Path) -> dict[str, Any]:
@@ -99,10 +87,8 @@ def save_checkpoint(root: Path, step: int, model: PreTrainedModel, tokenizer: Pr
     Raises:
         CheckpointError: the disk filled up (the message gives the bytes needed and free).
     """
-    root.mkdir(parents=True, exist_ok=True)
     final = root / f"step_{step:06d}"
-    tmp = Path(tempfile.mkdtemp(dir=root, prefix=f"{final.name}.", suffix=".tmp"))
-    with _writing(root, tmp, lambda: _estimate_bytes(root, model, optimizer)) as current:
+    with atomic_dir(final) as tmp, _writing(root, tmp, lambda: _estimate_bytes(root, model, optimizer)) as current:
         current[0] = "model/"
         model.save_pretrained(tmp / "model")
         tokenizer.save_pretrained(tmp / "model")
@@ -114,7 +100,7 @@ def save_checkpoint(root: Path, step: int, model: PreTrainedModel, tokenizer: Pr
         (tmp / "config.yaml").write_text(config_yaml)
         current[0] = "MANIFEST.json"
         write_manifest(tmp, step, state["fingerprint"], known)
-    _publish(root, tmp, final, keep)
+    _point_and_prune(root, final, keep)
     return final
 
 
@@ -143,30 +129,17 @@ def save_checkpoint_sharded(root: Path, step: int, model: nn.Module, tokenizer: 
             (tmp / "config.yaml").write_text(config_yaml)
             current[0] = "MANIFEST.json"
             write_manifest(tmp, step, state["fingerprint"], known)
-        _publish(root, tmp, final, keep)
+        replace_dir(tmp, final)
+        _point_and_prune(root, final, keep)
     barrier()
     return final
 
 
-def _publish(root: Path, tmp: Path, final: Path, keep: int) -> None:
-    """Rename the finished `tmp` to `final`, point `latest` at it, keep the newest `keep` checkpoints."""
-    if final.exists():
-        shutil.rmtree(final)
-    os.replace(tmp, final)
+def _point_and_prune(root: Path, final: Path, keep: int) -> None:
+    """Point `latest` at the checkpoint just published, keep the newest `keep` checkpoints."""
     write_text_atomic(root / "latest", final.name)
     for old in checkpoint_dirs(root)[:-keep]:
         shutil.rmtree(old, ignore_errors=True)
-
-
-def latest_checkpoint(root: Path, hash_files: bool = True) -> Path | None:
-    """The newest checkpoint under `root` whose manifest verifies, or None (for export and evaluation)."""
-    for ckpt in reversed(checkpoint_dirs(root)):
-        try:
-            verify_checkpoint(ckpt, hash_files)
-            return ckpt
-        except CheckpointError as e:
-            log.warning("skipping checkpoint %s: %s", ckpt.name, e)
-    return None
 
 
 def _torch_load(path: Path) -> Any:

@@ -14,9 +14,9 @@ from transformers import PreTrainedTokenizerBase
 from or1.algo.filtering import informative_groups
 from or1.algo.stages import Stage
 from or1.problems.schema import Problem
-from or1.rewards.registry import RewardRegistry, ScoreRequest
+from or1.rewards.registry import RewardRegistry
 from or1.rollout.types import RolloutEngine, SamplingParams, pad_cat
-from or1.sampling import decode_responses
+from or1.sampling import generate_and_score
 from or1.trainer.prompt_sampler import PromptSampler
 from or1.trainer.samples_log import ScoredRollouts
 
@@ -140,11 +140,9 @@ def _rollout_and_score(engine: RolloutEngine, tokenizer: PreTrainedTokenizerBase
     `reward/status/<status>` is the fraction of responses with each verifier status; the shared statuses
     (`STATUSES`) are always logged, 0 when absent, so their curves have no gaps.
     """
-    rb = engine.generate([prompt_ids[i] for i in idx], params, seed=seed)
-    texts = decode_responses(tokenizer, rb.response_ids, rb.resp_mask)
+    rb, texts, results = generate_and_score(engine, tokenizer, registry, [prompt_ids[i] for i in idx],
+                                            [problems[i] for i in idx], params, seed)
     rows = [i for i in idx for _ in range(params.n)]
-    results = registry.score([ScoreRequest(t, problems[i].ability, problems[i].data_source, problems[i].ground_truth)
-                              for t, i in zip(texts, rows, strict=True)])
     rewards = torch.tensor([r.reward for r in results], dtype=torch.float32)  # (N,)
     batch = StepBatch([prompt_ids[i] for i in rows], rb.response_ids, rb.resp_mask, rb.old_logp, rb.truncated,
                       rewards, params.n)

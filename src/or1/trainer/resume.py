@@ -14,9 +14,9 @@ import logging
 import shutil
 from pathlib import Path
 
+from or1.checkpoints import CheckpointError, checkpoint_dirs
 from or1.distributed import World, broadcast_object
-from or1.trainer.checkpoint import CheckpointError, checkpoint_dirs
-from or1.trainer.manifest import verify_checkpoint
+from or1.manifest import verify_checkpoint
 
 __all__ = ["choose_checkpoint", "remove_stale_tmp"]
 

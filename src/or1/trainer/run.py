@@ -23,6 +23,7 @@ from or1.config_load import dump_config, fingerprint
 from or1.distributed import World, choose_precision, init_distributed, set_precision, wrap_model
 from or1.distributed.dp_rollout import DataParallelEngine
 from or1.distributed.rank_zero import RankZeroScorer
+from or1.policy import build_policy
 from or1.problems.schema import Problem
 from or1.trainer.checkpoint import load_checkpoint, restore_optimizer
 from or1.trainer.danger_signs import DangerWatch
@@ -31,7 +32,7 @@ from or1.trainer.metrics_log import MetricsLog, open_metrics_log, read_metrics
 from or1.trainer.prompt_sampler import PromptSampler
 from or1.trainer.resume import choose_checkpoint
 from or1.trainer.samples_log import SampleLog
-from or1.trainer.setup import build_engine, build_optimizer, build_policy, build_scorer, load_data
+from or1.trainer.setup import build_engine, build_optimizer, build_scorer, load_data
 from or1.trainer.startup_checks import response_lengths, run_startup_checks
 from or1.trainer.state import TrainState
 from or1.trainer.watchdog import Watchdog

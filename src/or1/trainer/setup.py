@@ -1,16 +1,14 @@
-"""Building what a run needs: policy, tokenizer, optimiser, rollout engine, verifiers, data."""
+"""Building what a run needs: optimiser, rollout engine, verifiers, data (the policy: `or1/policy.py`)."""
 
 from __future__ import annotations
 
 import logging
-import re
-from pathlib import Path
 
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from or1.config import AlgoConfig, ModelConfig, RayConfig, RewardConfig, RolloutConfig
-from or1.distributed.precision import precision_of, warn_if_updates_round_away
+from or1.config import AlgoConfig, RayConfig, RewardConfig, RolloutConfig
+from or1.distributed.precision import warn_if_updates_round_away
 from or1.problems.schema import DataError, Problem, load_problems
 from or1.rewards.pool import PoolPolicy, set_default_policy
 from or1.rewards.registry import RewardRegistry, default_registry
@@ -18,52 +16,9 @@ from or1.rollout.prompts import encode_prompt, eos_token_ids
 from or1.rollout.types import RolloutEngine
 from or1.trainer.data_checks import bare_template_length, why_unpayable
 
-__all__ = ["build_engine", "build_optimizer", "build_policy", "build_scorer", "load_data"]
+__all__ = ["build_engine", "build_optimizer", "build_scorer", "load_data"]
 
 log = logging.getLogger(__name__)
-
-_HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*")  # org/name, as the hub spells repository ids
-
-
-def build_policy(cfg: ModelConfig, seed: int, path: str | Path | None = None
-                 ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
-    """Load `path` (or `cfg.path`) as an HF causal LM and tokenizer, or build the tiny CPU model."""
-    path = path if path is not None else cfg.path
-    dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16}[cfg.dtype]
-    if path is None:
-        from or1.tiny.model import build_tiny_model
-        from or1.tiny.tokenizer import build_tokenizer
-
-        tok = build_tokenizer()
-        model = build_tiny_model(tok, hidden_size=cfg.hidden_size, num_layers=cfg.num_layers,
-                                 num_heads=cfg.num_heads, num_kv_heads=cfg.num_kv_heads,
-                                 intermediate_size=cfg.intermediate_size, seed=seed)
-        return model.to(dtype), tok
-    if not _is_hub_id(str(path)):  # a local directory: checked here, before anything reaches for the hub
-        given, path = path, Path(path).expanduser()
-        if not path.exists():
-            raise FileNotFoundError(f"model.path={given}: no such directory ({path.absolute()}). It reads as a local "
-                                    "path, not a hub id (org/name with no local org/ folder): fix the path")
-        if not (path / "config.json").is_file():
-            raise FileNotFoundError(f"model.path={path} is not a model directory (no config.json)")
-    try:
-        tok = AutoTokenizer.from_pretrained(path, padding_side="left")
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
-    except OSError as e:  # a hub id that cannot be fetched (offline, private, misspelt)
-        raise FileNotFoundError(f"model.path={path}: not a local model directory and not loadable from the "
-                                f"Hugging Face hub ({type(e).__name__})") from None
-    return model, tok
-
-
-def _is_hub_id(path: str) -> bool:
-    """`org/name` that is no local path: e.g. deepseek-ai/DeepSeek-R1-Distill-Qwen-7B on a GPU cluster.
-
-    Anything else is a local path, so a missing one fails at once instead of after the hub's retries: one
-    that starts with ./ ../ / or ~, has no slash or more than one, holds a backslash, or whose first part
-    exists (`runs/sft_modle` beside an existing runs/ is a typo, not a hub id).
-    """
-    return _HUB_ID.fullmatch(path) is not None and not Path(path).parent.exists()
-
 
 def build_optimizer(model: PreTrainedModel, algo: AlgoConfig) -> torch.optim.Optimizer:
     """AdamW with the paper's constant learning rate and weight decay; its state takes the weights' dtype
@@ -92,11 +47,9 @@ def build_engine(cfg: RolloutConfig, model: PreTrainedModel, tokenizer: PreTrain
         start_or_join(ray.address)
         return RayRolloutEngine(model, eos_token_ids(tokenizer), tokenizer.pad_token_id, actors=ray.rollout_actors,
                                 max_batch=cfg.max_batch, max_retries=ray.max_retries)
-    from or1.rollout.hf_engine import HFEngine
+    from or1.policy import hf_engine
 
-    p = precision_of(model)  # one-process mixed precision: sample in the bf16 the update computes in
-    return HFEngine(model, eos_token_ids(tokenizer), tokenizer.pad_token_id, max_batch=cfg.max_batch,
-                    autocast_dtype=p.compute_dtype if p.autocast else None)
+    return hf_engine(model, tokenizer, cfg.max_batch)
 
 
 def build_scorer(cfg: RewardConfig, ray: RayConfig | None = None) -> RewardRegistry:

@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 
-from or1.trainer.manifest import (
+from or1.manifest import (
     MANIFEST,
     CheckpointError,
     HashingWriter,
