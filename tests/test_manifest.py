@@ -56,7 +56,7 @@ def test_verification_names_the_file_and_the_cause(tmp_path, damage, cause):
 
 
 def test_large_files_are_hashed_per_chunk_and_a_flip_names_its_chunk(tmp_path, monkeypatch):
-    from or1.trainer import manifest
+    from or1 import manifest
 
     monkeypatch.setattr(manifest, "CHUNK_BYTES", 1000)
     ckpt = tmp_path / "step_000001"

@@ -45,13 +45,17 @@ def _demo(a: argparse.Namespace) -> int:
 
 
 def _verify(a: argparse.Namespace) -> int:
+    from or1.config import VerifyConfig
+
     if a.family == "math":
         from or1.rewards.math.jsonl import verify_jsonl as verify_math
 
-        return verify_math(a.file, workers=a.workers, timeout_s=a.timeout or 5.0)
+        cfg = VerifyConfig(workers=a.workers, **({"math_timeout_s": a.timeout} if a.timeout else {}))
+        return verify_math(a.file, workers=cfg.workers, timeout_s=cfg.math_timeout_s)
     from or1.rewards.code.jsonl import verify_jsonl as verify_code
 
-    return verify_code(a.file, workers=a.workers, time_limit_s=a.timeout or 6.0)
+    cfg = VerifyConfig(workers=a.workers, **({"code_time_limit_s": a.timeout} if a.timeout else {}))
+    return verify_code(a.file, workers=cfg.workers, time_limit_s=cfg.code_time_limit_s)
 
 
 def _config(a: argparse.Namespace) -> int:
@@ -63,6 +67,8 @@ def _config(a: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from or1.config import VerifyConfig
+
     p = argparse.ArgumentParser(
         prog="or1", epilog=EPILOG,
         description="Skywork-OR1 reinforcement learning (GRPO + MAGIC) for math and code reasoning: "
@@ -111,7 +117,8 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("file", help="JSONL file, or - for standard input")
     v.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
     v.add_argument("--timeout", type=float, default=None,
-                   help="seconds per verification (math, default 5) or per test (code, default 6)")
+                   help=f"seconds per verification (math, default {VerifyConfig.math_timeout_s:g}) or per test "
+                        f"(code, default {VerifyConfig.code_time_limit_s:g})")
     v.set_defaults(fn=_verify)
 
     from or1.dashboard.cli import add_parser as add_report_parser

@@ -7,12 +7,12 @@ YAML loading, unknown-key suggestions and `key.sub=value` overrides are in `conf
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import ClassVar, Literal
 
 __all__ = [
-    "AlgoConfig", "ConfigError", "DataConfig", "DistributedConfig", "EntropyConfig", "FilterConfig", "LoggingConfig",
-    "ModelConfig", "RayConfig", "RewardConfig", "RolloutConfig", "StageConfig", "TrainConfig", "ValidationConfig",
-    "WatchdogConfig",
+    "AlgoConfig", "ConfigError", "DataConfig", "DistributedConfig", "EntropyConfig", "EvalConfig", "FilterConfig",
+    "LoggingConfig", "ModelConfig", "RayConfig", "RewardConfig", "RolloutConfig", "StageConfig", "TrainConfig",
+    "ValidationConfig", "VerifyConfig", "WatchdogConfig",
 ]
 
 
@@ -147,30 +147,83 @@ class FilterConfig:
         _check(self.offline_samples >= 1, f"filter.offline_samples={self.offline_samples} must be >= 1")
 
 
-@dataclass(frozen=True)
-class RewardConfig:
-    """Verifiers and their worker pools. A worker that dies is restarted after a backoff that doubles from
-    `restart_backoff_s` to `restart_backoff_max_s` while restarts keep failing; a task its worker died
-    under is re-run up to `task_retries` times, so a killed worker never zeroes a reward."""
+def _help(text: str) -> dict[str, str]:
+    """Field metadata: the help line a command-line flag built from the field shows (`config_flags.py`)."""
+    return {"help": text}
 
-    workers: int | None = None  # verifier processes; null = one per core
-    math_timeout_s: float = 5.0
-    code_time_limit_s: float = 6.0
+
+@dataclass(frozen=True)
+class VerifyConfig:
+    """The math and code verifiers: how many processes, and their limits. The same settings in training
+    (`reward.*`), `or1 eval`, `or1 verify` and the data pipeline's code check."""
+
+    _section: ClassVar[str] = "verify"  # the dotted key's first part in error messages
+
+    workers: int | None = field(default=None, metadata=_help("verifier processes (default: one per core)"))
+    math_timeout_s: float = field(default=5.0, metadata=_help("seconds per math verification"))
+    code_time_limit_s: float = field(default=6.0, metadata=_help("seconds per code test"))
+
+    def __post_init__(self) -> None:
+        k = self._section
+        _check(self.workers is None or self.workers >= 1, f"{k}.workers={self.workers} must be >= 1")
+        _check(self.math_timeout_s > 0, f"{k}.math_timeout_s={self.math_timeout_s} must be > 0")
+        _check(self.code_time_limit_s > 0, f"{k}.code_time_limit_s={self.code_time_limit_s} must be > 0")
+
+
+@dataclass(frozen=True)
+class RewardConfig(VerifyConfig):
+    """Verifiers (`VerifyConfig`'s keys) and their worker pools. A worker that dies is restarted after a
+    backoff that doubles from `restart_backoff_s` to `restart_backoff_max_s` while restarts keep failing; a
+    task its worker died under is re-run up to `task_retries` times, so a killed worker never zeroes a reward."""
+
+    _section: ClassVar[str] = "reward"
+
     pool_start_timeout_s: float = 120.0  # seconds without any worker able to start before the run fails
     task_retries: int = 5  # re-runs of a task whose worker died under it (a timeout is never re-run)
     restart_backoff_s: float = 0.1  # seconds before the first restart of a worker that died at start
     restart_backoff_max_s: float = 5.0
 
     def __post_init__(self) -> None:
-        _check(self.workers is None or self.workers >= 1, f"reward.workers={self.workers} must be >= 1")
-        _check(self.math_timeout_s > 0, f"reward.math_timeout_s={self.math_timeout_s} must be > 0")
-        _check(self.code_time_limit_s > 0, f"reward.code_time_limit_s={self.code_time_limit_s} must be > 0")
+        super().__post_init__()
         _check(self.pool_start_timeout_s > 0,
                f"reward.pool_start_timeout_s={self.pool_start_timeout_s} must be > 0")
         _check(self.task_retries >= 0, f"reward.task_retries={self.task_retries} must be >= 0")
         _check(0 <= self.restart_backoff_s <= self.restart_backoff_max_s,
                f"reward.restart_backoff_s={self.restart_backoff_s} must be in [0, reward.restart_backoff_max_s="
                f"{self.restart_backoff_max_s}]")
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """How `or1 eval` samples and scores (DESIGN.md §4: K = 32 for AIME, 4 for LiveCodeBench; τ 0.6 for 7B,
+    1.0 for 32B). The first seven keys (with the model) are an output folder's identity: a rerun with other
+    values is refused instead of mixing samples."""
+
+    k: int = field(default=32, metadata=_help("samples per problem (LiveCodeBench: 4)"))
+    temperature: float = field(default=0.6, metadata=_help("sampling temperature (32B: 1.0)"))
+    top_p: float = field(default=1.0, metadata=_help("nucleus sampling mass (1.0 = off)"))
+    max_response_length: int = field(default=32768, metadata=_help("tokens per response"))
+    seed: int = field(default=1234, metadata=_help("base seed of every sampling call"))
+    chunk_problems: int = field(default=8, metadata=_help("problems per engine call, fixed for a folder"))
+    max_problems: int | None = field(default=None, metadata=_help("only the first N problems of each file"))
+    ex_name: str | None = field(default=None, metadata=_help("experiment name in pass.csv (default: the --out "
+                                                             "folder name)"))
+    max_batch: int = field(default=256, metadata=_help("responses decoded together"))
+    dtype: Literal["float32", "bfloat16"] = field(default="float32", metadata=_help("model dtype"))
+    device: str = field(default="auto", metadata=_help("cpu, cuda, cuda:1, ... (auto: cuda when available)"))
+    verify: VerifyConfig = field(default_factory=VerifyConfig)
+
+    def __post_init__(self) -> None:
+        _check(self.k >= 1, f"eval.k={self.k} must be >= 1")
+        _check(self.temperature >= 0, f"eval.temperature={self.temperature} must be >= 0")
+        _check(0 < self.top_p <= 1, f"eval.top_p={self.top_p} must be in (0, 1]")
+        _check(self.max_response_length >= 1, f"eval.max_response_length={self.max_response_length} must be >= 1")
+        _check(self.chunk_problems >= 1, f"eval.chunk_problems={self.chunk_problems} must be >= 1")
+        _check(self.max_problems is None or self.max_problems >= 1,
+               f"eval.max_problems={self.max_problems} must be >= 1")
+        _check(self.max_batch >= 1, f"eval.max_batch={self.max_batch} must be >= 1")
+        _check(self.temperature > 0 or self.k == 1,
+               f"eval.temperature=0 is greedy: all eval.k={self.k} samples would be equal")
 
 
 @dataclass(frozen=True)

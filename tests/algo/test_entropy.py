@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from or1.algo.entropy import AdaptiveEntropyController, estimate_entropy, token_entropy
+from or1.config import EntropyConfig
 
 
 @pytest.mark.parametrize("V", [2, 5, 151])
@@ -75,14 +76,23 @@ def test_estimate_entropy_is_unbiased_in_expectation():
 # --- AdaptiveEntropyController ---------------------------------------------------------------------
 
 
+def controller(**changes: float) -> AdaptiveEntropyController:
+    """The recipe's controller (config.EntropyConfig's values) with some values changed."""
+    e = EntropyConfig()
+    return AdaptiveEntropyController(**{"target": e.target, "delta": e.delta, "coef_max": e.coef_max,
+                                        "coef": e.coef, **changes})
+
+
 def test_controller_defaults_are_the_recipe():
-    c = AdaptiveEntropyController()
+    """The recipe's values are written once, in config.py; the controller takes them from there."""
+    e = EntropyConfig()
+    c = AdaptiveEntropyController(e.target, e.delta, e.coef_max, e.coef)
     assert (c.target, c.delta, c.coef_max, c.coef) == (0.2, 1e-4, 0.005, 0.0)
 
 
 def test_coef_rises_by_delta_while_below_target():
     # H = 0.1 < H* = 0.2 three times: α 0 -> 1e-3 -> 2e-3 -> 3e-3
-    c = AdaptiveEntropyController(target=0.2, delta=1e-3, coef_max=0.005)
+    c = AdaptiveEntropyController(target=0.2, delta=1e-3, coef_max=0.005, coef=0.0)
     assert c.update(0.1) == pytest.approx(1e-3)
     assert c.update(0.1) == pytest.approx(2e-3)
     assert c.update(0.1) == pytest.approx(3e-3)
@@ -104,7 +114,7 @@ def test_entropy_at_target_counts_as_not_below():
 
 
 def test_coef_clipped_at_zero():
-    c = AdaptiveEntropyController(target=0.2, delta=1e-3, coef_max=0.005)
+    c = AdaptiveEntropyController(target=0.2, delta=1e-3, coef_max=0.005, coef=0.0)
     assert c.update(0.9) == 0.0  # would be -1e-3
     c = AdaptiveEntropyController(target=0.2, delta=1e-3, coef_max=0.005, coef=5e-4)
     assert c.update(0.9) == 0.0  # 5e-4 - 1e-3 = -5e-4 -> 0
@@ -122,7 +132,7 @@ def test_coef_clipped_at_max():
 
 
 def test_is_active_only_below_target():
-    c = AdaptiveEntropyController(target=0.2)
+    c = AdaptiveEntropyController(target=0.2, delta=1e-4, coef_max=0.005, coef=0.0)
     assert c.is_active(0.19)
     assert c.is_active(0.0)
     assert not c.is_active(0.2)
@@ -130,18 +140,18 @@ def test_is_active_only_below_target():
 
 
 def test_is_active_does_not_change_state():
-    c = AdaptiveEntropyController(coef=0.001)
+    c = controller(coef=0.001)
     c.is_active(0.0)
     c.is_active(1.0)
     assert c.coef == 0.001
 
 
 def test_state_dict_round_trip():
-    c = AdaptiveEntropyController(target=0.3, delta=1e-4, coef_max=0.005)
+    c = controller(target=0.3, delta=1e-4, coef_max=0.005)
     for h in (0.1, 0.1, 0.1, 0.5, 0.1):
         c.update(h)
     state = c.state_dict()
-    restored = AdaptiveEntropyController()
+    restored = controller()
     restored.load_state_dict(state)
     assert restored == c
     assert restored.state_dict() == state
@@ -151,7 +161,7 @@ def test_state_dict_round_trip():
 
 
 def test_state_dict_is_a_copy():
-    c = AdaptiveEntropyController()
+    c = controller()
     state = c.state_dict()
     c.update(0.0)
     assert state["coef"] == 0.0
@@ -168,9 +178,9 @@ def test_state_dict_is_a_copy():
 )
 def test_invalid_init_raises(kwargs):
     with pytest.raises(ValueError):
-        AdaptiveEntropyController(**kwargs)
+        controller(**kwargs)
 
 
 def test_boundary_init_is_valid():
-    AdaptiveEntropyController(delta=0.0, coef_max=0.0, coef=0.0)
-    AdaptiveEntropyController(coef=0.005, coef_max=0.005)
+    controller(delta=0.0, coef_max=0.0, coef=0.0)
+    controller(coef=0.005, coef_max=0.005)

@@ -72,15 +72,32 @@ def test_k_below_one_is_bad_usage(tmp_path, raw_model_dir, easy_task, capsys, k)
         or1_eval("--model", raw_model_dir, "--data", easy_task["test"], "--k", k, "--out", tmp_path / "o")
     assert e.value.code == 2
     err = [ln for ln in capsys.readouterr().err.splitlines() if "error:" in ln]
-    assert err == [f"or1 eval: error: argument --k: must be >= 1, got {k}"]
+    assert err == [f"or1 eval: error: --k={k} must be >= 1"]
     assert not (tmp_path / "o").exists()
 
 
 def test_k_below_one_from_python():
-    from or1.eval.run import EvalSpec
+    from or1.config import ConfigError, EvalConfig
 
-    with pytest.raises(ValueError, match="--k must be >= 1, got 0"):
-        EvalSpec("m", "m", ("d.parquet",), "out", k=0)
+    with pytest.raises(ConfigError, match=r"eval\.k=0 must be >= 1"):
+        EvalConfig(k=0)
+
+
+@pytest.mark.parametrize(("flag", "value", "message"), [
+    ("--top-p", "0", "--top-p=0.0 must be in (0, 1]"),
+    ("--math-timeout", "-1", "--math-timeout=-1.0 must be > 0"),
+    ("--code-time-limit", "0", "--code-time-limit=0.0 must be > 0"),
+    ("--temperature", "0", "--temperature=0 is greedy: all --k=32 samples would be equal"),
+    ("--k", "two", "argument --k: invalid int value: 'two'"),
+])
+def test_bad_settings_name_their_flag(tmp_path, raw_model_dir, easy_task, capsys, flag, value, message):
+    """Every setting is checked once, in config.py, with its dotted key; the CLI names the flag instead."""
+    with pytest.raises(SystemExit) as e:
+        or1_eval("--model", raw_model_dir, "--data", easy_task["test"], flag, value, "--out", tmp_path / "o")
+    assert e.value.code == 2
+    err = [ln for ln in capsys.readouterr().err.splitlines() if "error:" in ln]
+    assert err == [f"or1 eval: error: {message}"]
+    assert not (tmp_path / "o").exists()
 
 
 def test_model_path_that_does_not_exist(tmp_path, easy_task, capsys):

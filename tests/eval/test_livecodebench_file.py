@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from or1.config import EvalConfig
 from or1.data.ingest import IngestOptions, ingest
 from or1.eval.records import read_records
 from or1.eval.run import EvalSpec, run_eval
@@ -75,7 +76,7 @@ def test_avg_at_4_of_an_ingested_livecodebench_file(tmp_path, tokenizer, registr
     data = tmp_path / "livecodebench_v5.parquet"
     ingest([RELEASE], data, IngestOptions())
     out = tmp_path / "eval"
-    spec = EvalSpec(model_path="fixed", model_dir="fixed", data=(str(data),), out=str(out), k=4)
+    spec = EvalSpec(model_path="fixed", model_dir="fixed", data=(str(data),), out=str(out), settings=EvalConfig(k=4))
     (result,) = run_eval(spec, lambda: (FixedEngine(tokenizer), tokenizer), registry, progress=False)
     assert (result.problems, result.avg, result.first_pass) == (2, 0.5, 0.5)
     assert result.per_problem == {"livecodebench/0": 3, "livecodebench/1": 1}

@@ -84,7 +84,7 @@ def test_verify_code_gives_one_line_per_input_line(tmp_path):
     path = tmp_path / "rows.jsonl"
     path.write_bytes(data * 20)
     out, err = io.StringIO(), io.StringIO()
-    assert verify_code(str(path), workers=2, out=out, err=err) == 1
+    assert verify_code(str(path), workers=2, time_limit_s=6.0, out=out, err=err) == 1
     records = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [rec["status"] for rec in records] == statuses * 20
     assert records[2]["error"] == "line 3: blank line"

@@ -20,7 +20,7 @@ def _run(tmp_path: Path, lines: list[str]) -> tuple[int, list[dict]]:
     path = tmp_path / "rows.jsonl"
     path.write_text("\n".join(lines) + "\n")
     out = io.StringIO()
-    code = verify_jsonl(str(path), workers=1, out=out)
+    code = verify_jsonl(str(path), workers=1, timeout_s=5.0, out=out)
     return code, [json.loads(line) for line in out.getvalue().splitlines()]
 
 
@@ -55,4 +55,4 @@ def test_malformed_rows_are_reported_and_the_run_goes_on(tmp_path: Path) -> None
 
 
 def test_missing_file_is_exit_1() -> None:
-    assert verify_jsonl("/nonexistent/rows.jsonl", workers=1, out=io.StringIO()) == 1
+    assert verify_jsonl("/nonexistent/rows.jsonl", workers=1, timeout_s=5.0, out=io.StringIO()) == 1

@@ -9,10 +9,12 @@ import random
 import signal
 import threading
 import time
+from dataclasses import replace
 
 import pytest
 
-from or1.rewards.pool import PoolPolicy, PoolStartError, TaskResult, WorkerPool
+from or1.rewards.pool import PoolStartError, TaskResult, WorkerPool
+from or1.rewards.pool_policy import default_policy
 
 BUSY_LOOP = ("while True:\n    pass",)  # exec() of this never returns: a real hang, not a sleep
 
@@ -87,7 +89,7 @@ def test_a_result_that_comes_after_the_limit_is_a_timeout() -> None:
 
 
 def test_a_task_that_kills_its_worker_is_retried_then_an_error() -> None:
-    with WorkerPool(os._exit, workers=1, timeout_s=2.0, policy=PoolPolicy(task_retries=1)) as p:
+    with WorkerPool(os._exit, workers=1, timeout_s=2.0, policy=replace(default_policy(), task_retries=1)) as p:
         results = p.map([(3,), (4,)])
         assert [r.status for r in results] == ["error", "error"]
         assert results[0].message == "its worker died under it 2 times"
@@ -168,7 +170,7 @@ def test_workers_killed_while_starting_are_restarted_with_backoff() -> None:
 def test_a_pool_that_cannot_start_fails_with_what_its_workers_printed() -> None:
     start = time.monotonic()
     with pytest.raises(PoolStartError) as e, WorkerPool(pow, workers=2, timeout_s=1.0, initializer=int.from_bytes,
-                                                        policy=PoolPolicy(start_timeout_s=1.0)) as p:
+                                                        policy=replace(default_policy(), start_timeout_s=1.0)) as p:
         p.map([(2, 3)])
     assert time.monotonic() - start < 30
     msg = str(e.value)

@@ -37,17 +37,17 @@ class AdaptiveEntropyController:
     H_est < H* (`is_active`), so the term pushes entropy up when it falls below target and never drives it
     past the target; a fixed coefficient made entropy explode in the report.
 
-    Attributes:
-        target: H* (0.2 in the report).
-        delta: Δ, the per-step change (1e-4 in the released scripts; the report text quotes 0.005).
-        coef_max: α_max (0.005).
-        coef: the current α (α_0 = 0). Saved in checkpoints: the original forgot it on resume.
+    Attributes (the recipe's values are `config.EntropyConfig`'s defaults):
+        target: H*.
+        delta: Δ, the per-step change.
+        coef_max: α_max.
+        coef: the current α, starting at α_0. Saved in checkpoints: the original forgot it on resume.
     """
 
-    target: float = 0.2
-    delta: float = 1e-4
-    coef_max: float = 0.005
-    coef: float = 0.0
+    target: float
+    delta: float
+    coef_max: float
+    coef: float
 
     def __post_init__(self) -> None:
         if self.delta < 0 or self.coef_max < 0 or not 0.0 <= self.coef <= self.coef_max:

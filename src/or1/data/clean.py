@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from or1.config import VerifyConfig
 from or1.data.figures import figure_verdict
 from or1.data.rows import Removal, StepOutcome, extra, row_uid
 from or1.data.text import problem_text
@@ -58,7 +59,7 @@ class CleanOptions:
     check_answers: bool = True
     check_code: bool = True
     workers: int | None = None
-    time_limit_s: float = 6.0
+    time_limit_s: float = VerifyConfig.code_time_limit_s
 
     def __post_init__(self) -> None:
         if self.time_limit_s <= 0:

@@ -50,8 +50,8 @@ class RayRewardRegistry:
     builds its verifiers on the first request of their family, like the in-process registry.
     """
 
-    def __init__(self, actors: int = 2, workers: int | None = None, math_timeout_s: float = 5.0,
-                 code_time_limit_s: float = 6.0, max_retries: int = 3) -> None:
+    def __init__(self, actors: int, workers: int | None, math_timeout_s: float, code_time_limit_s: float,
+                 max_retries: int) -> None:
         if actors < 1 or max_retries < 0:
             raise ValueError(f"need actors >= 1 and max_retries >= 0, got {actors} and {max_retries}")
         ray = import_ray()

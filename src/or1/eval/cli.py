@@ -10,9 +10,17 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from or1.argtypes import positive_int
+from or1.config import EvalConfig
+from or1.config_flags import add_flags
 
-__all__ = ["add_parser", "engine_loader", "resolve_model"]
+__all__ = ["FLAGS", "add_parser", "engine_loader", "resolve_model"]
+
+# `or1 eval`'s flag of each EvalConfig key (defaults and help come from the field).
+FLAGS = {"k": "--k", "temperature": "--temperature", "top_p": "--top-p",
+         "max_response_length": "--max-response-length", "seed": "--seed", "chunk_problems": "--chunk-problems",
+         "max_problems": "--max-problems", "ex_name": "--ex-name", "max_batch": "--max-batch", "dtype": "--dtype",
+         "device": "--device", "verify.workers": "--workers", "verify.math_timeout_s": "--math-timeout",
+         "verify.code_time_limit_s": "--code-time-limit"}
 
 _DESCRIPTION = (
     "Sample K responses per problem, score them with the math/code verifiers and write OUT/samples/*.jsonl "
@@ -32,7 +40,7 @@ def resolve_model(path: str) -> Path:
     return resolve_model_dir(path, "--model")
 
 
-def engine_loader(model_dir: Path, dtype: str = "float32", device: str = "auto", max_batch: int = 256) -> Any:
+def engine_loader(model_dir: Path, dtype: str, device: str, max_batch: int) -> Any:
     """A zero-argument function that loads the model and returns (HF rollout engine, tokenizer)."""
 
     def load() -> tuple[Any, Any]:
@@ -46,14 +54,17 @@ def engine_loader(model_dir: Path, dtype: str = "float32", device: str = "auto",
 def _run(a: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if not a.model or not a.data or not a.out:
         parser.error("--model, --data and --out are required (or use `or1 eval compare A B`)")
+    from or1.config import EvalConfig
+    from or1.config_flags import from_flags
     from or1.eval.run import EvalSpec, run_eval
     from or1.rewards.registry import default_registry
 
+    cfg = from_flags(parser, EvalConfig, a, FLAGS)
     model_dir = resolve_model(a.model)
-    spec = EvalSpec(a.model, str(model_dir.resolve()), tuple(a.data), a.out, a.k, a.temperature, a.top_p,
-                    a.max_response_length, a.seed, a.chunk_problems, a.ex_name, a.max_problems)
-    with default_registry(a.workers, a.math_timeout, a.code_time_limit) as registry:
-        results = run_eval(spec, engine_loader(model_dir, a.dtype, a.device, a.max_batch), registry,
+    spec = EvalSpec(a.model, str(model_dir.resolve()), tuple(a.data), a.out, cfg)
+    v = cfg.verify
+    with default_registry(v.workers, v.math_timeout_s, v.code_time_limit_s) as registry:
+        results = run_eval(spec, engine_loader(model_dir, cfg.dtype, cfg.device, cfg.max_batch), registry,
                            progress=not a.no_progress)
     for r in results:
         print(f"{r.name}: Avg@{r.k} {100 * r.avg:.1f}% [95% CI {100 * r.ci_low:.1f}, {100 * r.ci_high:.1f}], "
@@ -78,21 +89,7 @@ def _add_options(e: argparse.ArgumentParser) -> None:
                    help="parquet file in the release schema, or a packaged set by name: aime24, aime25 (the "
                         "release's AIME files), code_tiny; repeatable")
     e.add_argument("--out", help="output folder; rerun with the same folder to continue an interrupted evaluation")
-    e.add_argument("--k", type=positive_int, default=32, help="samples per problem (default 32; LiveCodeBench: 4)")
-    e.add_argument("--temperature", type=float, default=0.6, help="sampling temperature (default 0.6; 32B: 1.0)")
-    e.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling mass (default 1.0 = off)")
-    e.add_argument("--max-response-length", type=positive_int, default=32768, help="tokens (default 32768)")
-    e.add_argument("--seed", type=int, default=1234, help="base seed of every sampling call (default 1234)")
-    e.add_argument("--chunk-problems", type=positive_int, default=8,
-                   help="problems per engine call, fixed for a folder (default 8)")
-    e.add_argument("--max-problems", type=positive_int, default=None, help="only the first N problems of each file")
-    e.add_argument("--ex-name", default=None, help="experiment name in pass.csv (default: the --out folder name)")
-    e.add_argument("--max-batch", type=positive_int, default=256, help="responses decoded together (default 256)")
-    e.add_argument("--dtype", choices=["float32", "bfloat16"], default="float32", help="model dtype")
-    e.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, ... (default: cuda when available)")
-    e.add_argument("--workers", type=positive_int, default=None, help="verifier processes (default: one per core)")
-    e.add_argument("--math-timeout", type=float, default=5.0, help="seconds per math verification (default 5)")
-    e.add_argument("--code-time-limit", type=float, default=6.0, help="seconds per code test (default 6)")
+    add_flags(e, EvalConfig, FLAGS)
     e.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 

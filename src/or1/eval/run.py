@@ -13,7 +13,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from rich.text import Text
 from transformers import PreTrainedTokenizerBase
 
 from or1.atomic import write_text_atomic
+from or1.config import EvalConfig
 from or1.eval.datasets import EvalSet, load_eval_sets
 from or1.eval.records import append_records, load_complete, to_record
 from or1.eval.report import write_outputs
@@ -54,53 +55,28 @@ class SettingsMismatch(ValueError):
 
 @dataclass(frozen=True)
 class EvalSpec:
-    """What to evaluate and how (DESIGN.md §4: K = 32 for AIME, 4 for LiveCodeBench; τ 0.6 for 7B).
+    """What to evaluate (model, data, output folder) and how (`config.EvalConfig`, every default there).
 
     Attributes:
         model_path: the model as the user named it (written to pass.csv).
         model_dir: the resolved HF model directory.
         data: parquet files or packaged set names.
         out: output folder.
-        k: samples per problem.
-        temperature, top_p: sampling settings.
-        max_response_length: tokens per response (the paper's 32K).
-        seed: base seed; chunk seeds derive from it (see `chunk_seed`).
-        chunk_problems: problems per engine call; part of the samples' identity.
-        ex_name: experiment name for pass.csv (default: the output folder's name).
-        max_problems: evaluate only the first N problems of each file (a quick look; resumable later).
+        settings: sampling and scoring settings.
     """
 
     model_path: str
     model_dir: str
     data: tuple[str, ...]
     out: str
-    k: int = 32
-    temperature: float = 0.6
-    top_p: float = 1.0
-    max_response_length: int = 32768
-    seed: int = 1234
-    chunk_problems: int = 8
-    ex_name: str | None = None
-    max_problems: int | None = None
+    settings: EvalConfig = field(default_factory=EvalConfig)
 
     def __post_init__(self) -> None:
-        checks = [
-            (self.k >= 1, f"--k must be >= 1, got {self.k}"),
-            (self.temperature >= 0, f"--temperature must be >= 0, got {self.temperature}"),
-            (0 < self.top_p <= 1, f"--top-p must be in (0, 1], got {self.top_p}"),
-            (self.max_response_length >= 1, f"--max-response-length must be >= 1, got {self.max_response_length}"),
-            (self.chunk_problems >= 1, f"--chunk-problems must be >= 1, got {self.chunk_problems}"),
-            (self.max_problems is None or self.max_problems >= 1,
-             f"--max-problems must be >= 1, got {self.max_problems}"),
-            (bool(self.data), "give at least one --data file"),
-            (self.temperature > 0 or self.k == 1, f"temperature 0 is greedy: all {self.k} samples would be equal"),
-        ]
-        for ok, msg in checks:
-            if not ok:
-                raise ValueError(msg)
+        if not self.data:
+            raise ValueError("give at least one --data file")
 
     def identity(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = {"model_dir": self.model_dir, **asdict(self.settings)}
         return {key: d[key] for key in _IDENTITY}
 
 
@@ -159,20 +135,20 @@ def _sample_set(s: EvalSet, spec: EvalSpec, engine: RolloutEngine, tok: PreTrain
                 registry: RewardRegistry, on_chunk: Callable[[int], None]) -> None:
     """Sample the set's missing problems chunk by chunk, appending each chunk to its samples file."""
     path = Path(spec.out) / "samples" / f"{s.name}.jsonl"
-    done = load_complete(path, spec.k)
-    problems, limit = s.problems, min(len(s.problems), spec.max_problems or len(s.problems))
-    params = SamplingParams(n=spec.k, temperature=spec.temperature, top_p=spec.top_p,
-                            max_tokens=spec.max_response_length)
+    done = load_complete(path, spec.settings.k)
+    problems, limit = s.problems, min(len(s.problems), spec.settings.max_problems or len(s.problems))
+    params = SamplingParams(n=spec.settings.k, temperature=spec.settings.temperature, top_p=spec.settings.top_p,
+                            max_tokens=spec.settings.max_response_length)
     # Chunks are cut from the whole file, whatever the limit, so every batch (and its seed) is the one an
     # uninterrupted run samples: padding and batch composition then cannot change a sample.
-    for c, start in enumerate(range(0, limit, spec.chunk_problems)):
-        rows = range(start, min(start + spec.chunk_problems, len(problems)))
+    for c, start in enumerate(range(0, limit, spec.settings.chunk_problems)):
+        rows = range(start, min(start + spec.settings.chunk_problems, len(problems)))
         todo = {i for i in rows if i < limit and problems[i].uid not in done}
         if not todo:
             continue
         # The whole chunk is sampled even when part of it is on disk or past the limit: same batch, same samples.
         groups = sample_and_score(engine, tok, [problems[i] for i in rows], registry, params,
-                                  seed=chunk_seed(spec.seed, s.name, c), prompts_per_call=len(rows))
+                                  seed=chunk_seed(spec.settings.seed, s.name, c), prompts_per_call=len(rows))
         new = {problems[i].uid: [to_record(x, i) for x in g] for i, g in zip(rows, groups, strict=True) if i in todo}
         append_records(path, [r for g in new.values() for r in g])
         done.update(new)
@@ -180,8 +156,8 @@ def _sample_set(s: EvalSet, spec: EvalSpec, engine: RolloutEngine, tok: PreTrain
 
 
 def _done_within_limit(s: EvalSet, spec: EvalSpec) -> int:
-    done = load_complete(Path(spec.out) / "samples" / f"{s.name}.jsonl", spec.k)
-    return sum(p.uid in done for p in s.problems[: spec.max_problems])
+    done = load_complete(Path(spec.out) / "samples" / f"{s.name}.jsonl", spec.settings.k)
+    return sum(p.uid in done for p in s.problems[: spec.settings.max_problems])
 
 
 def run_eval(spec: EvalSpec, load_engine: EngineLoader, registry: RewardRegistry,
@@ -202,17 +178,18 @@ def run_eval(spec: EvalSpec, load_engine: EngineLoader, registry: RewardRegistry
     out = Path(spec.out)
     (out / "samples").mkdir(parents=True, exist_ok=True)
     _write_json(out / "eval.json", manifest)
-    total = sum(len(s.problems[: spec.max_problems]) for s in sets) * spec.k
-    done_before = sum(_done_within_limit(s, spec) for s in sets) * spec.k
+    total = sum(len(s.problems[: spec.settings.max_problems]) for s in sets) * spec.settings.k
+    done_before = sum(_done_within_limit(s, spec) for s in sets) * spec.settings.k
     with _progress(progress) as bar:
         task = bar.add_task("sampling", total=total, completed=done_before)
         for s in sets:
-            bar.update(task, description=f"{s.name} (K={spec.k})")
+            bar.update(task, description=f"{s.name} (K={spec.settings.k})")
             _sample_set(s, spec, engine, tok, registry, lambda n: bar.advance(task, n))
     results = []
     for name, file in manifest["datasets"].items():
-        groups = load_complete(out / "samples" / f"{name}.jsonl", spec.k)
+        groups = load_complete(out / "samples" / f"{name}.jsonl", spec.settings.k)
         if groups:
-            results.append(summarize_dataset(name, file, groups, spec.k, spec.temperature))
-    write_outputs(out, results, spec.model_path, spec.ex_name or out.resolve().name, spec.max_response_length)
+            results.append(summarize_dataset(name, file, groups, spec.settings.k, spec.settings.temperature))
+    write_outputs(out, results, spec.model_path, spec.settings.ex_name or out.resolve().name,
+                  spec.settings.max_response_length)
     return results

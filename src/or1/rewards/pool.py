@@ -103,8 +103,8 @@ class WorkerPool:
     def __init__(
         self,
         fn: Callable[..., Any],
-        workers: int | None = None,
-        timeout_s: float = 5.0,
+        workers: int | None,
+        timeout_s: float,
         initializer: Callable[[], None] | None = None,
         memory_mb: int | None = None,
         chunk_size: int = 16,

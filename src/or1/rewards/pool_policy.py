@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from or1.config import RewardConfig
+
 __all__ = ["PoolPolicy", "count_restart", "default_policy", "set_default_policy", "total_restarts"]
 
 
@@ -22,15 +24,21 @@ class PoolPolicy:
         backoff_max_s: the largest such delay.
     """
 
-    start_timeout_s: float = 120.0
-    task_retries: int = 5
-    backoff_s: float = 0.1
-    backoff_max_s: float = 5.0
+    start_timeout_s: float
+    task_retries: int
+    backoff_s: float
+    backoff_max_s: float
+
+    @classmethod
+    def from_config(cls, cfg: RewardConfig) -> PoolPolicy:
+        """The policy of `reward.*` (its defaults: `RewardConfig()`)."""
+        return cls(start_timeout_s=cfg.pool_start_timeout_s, task_retries=cfg.task_retries,
+                   backoff_s=cfg.restart_backoff_s, backoff_max_s=cfg.restart_backoff_max_s)
 
 
 @dataclass
 class _ProcessState:
-    policy: PoolPolicy = field(default_factory=PoolPolicy)  # for pools created without one
+    policy: PoolPolicy = field(default_factory=lambda: PoolPolicy.from_config(RewardConfig()))  # pools without one
     restarts: int = 0  # by every pool of this process
 
 

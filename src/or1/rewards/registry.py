@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from or1.config import VerifyConfig
 from or1.rewards.types import RewardResult
 
 __all__ = ["RewardRegistry", "ScoreRequest", "Scorer", "default_registry"]
@@ -84,7 +85,9 @@ class RewardRegistry:
 
 
 def default_registry(
-    workers: int | None = None, math_timeout_s: float = 5.0, code_time_limit_s: float = 6.0
+    workers: int | None = None,
+    math_timeout_s: float = VerifyConfig.math_timeout_s,
+    code_time_limit_s: float = VerifyConfig.code_time_limit_s,
 ) -> RewardRegistry:
     """Math and code verifiers keyed by ability ("math", "code")."""
 

@@ -1,7 +1,8 @@
 """The predefined ablations as data: each study's arms (config overrides) and the paper's findings to test.
 
-Every run starts from `BASE`, the miniature of the recipe on the tiny world (one stage, on-policy, τ 1.0,
-clip-higher 0.26, adaptive entropy control, online filtering with refill, no truncation mask), then applies
+Every run starts from `BASE` (configs/study_base.yaml), the miniature of the recipe on the tiny world (one
+stage, on-policy, τ 1.0, clip-higher 0.26, adaptive entropy control, online filtering with refill, no
+truncation mask), then applies
 the study's own settings and the arm's overrides, so arms of a study differ only in the ablated setting.
 A finding compares two arms on one metric in the direction the Skywork-OR1 report found.
 """
@@ -10,27 +11,15 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any, Literal
+
+import yaml
 
 __all__ = ["BASE", "METRICS", "QUICK_OVERRIDES", "STUDIES", "Arm", "Finding", "Study", "base_config", "get_study"]
 
-# The miniature recipe; `runner` fills in out_dir, seed, model.path and the data files.
-BASE: dict[str, Any] = {
-    "seed": 0,
-    "out_dir": "",
-    "model": {"path": None},
-    "data": {"train_files": [], "val_files": []},
-    "stages": [{"steps": 100, "max_response_length": 48, "batch_size": 8, "mini_batch_size": 8, "group_size": 8,
-                "temperature": 1.0}],
-    "algo": {"lr": 2.0e-4, "clip_low": 0.2, "clip_high": 0.26, "micro_batch_size": 64},
-    "entropy": {"adaptive": True, "target": 0.2, "delta": 1.0e-3, "coef_max": 0.005},
-    "filter": {"online": True, "max_refills": 2, "offline": False},
-    "validation": {"every": 10, "n": 4, "temperatures": [0.6], "max_problems": 32},
-    "reward": {"workers": 1},
-    "checkpoint_every": 10,
-    "keep_checkpoints": 1,
-    "threads": 1,
-}
+# The miniature recipe (configs/study_base.yaml); `runner` fills in out_dir, seed, model.path and the data files.
+BASE: dict[str, Any] = yaml.safe_load(resources.files("or1.configs").joinpath("study_base.yaml").read_text())
 
 # `--quick`: a few tiny steps, only to check that every part of a study runs.
 QUICK_OVERRIDES: tuple[str, ...] = (

@@ -62,7 +62,7 @@ def _estimate_bytes(root: Path, model: nn.Module, optimizer: torch.optim.Optimiz
 
 
 @contextmanager
-def _writing(root: Path, tmp: Path, estimate: Callable[[], int]) -> Iterator[list[str]]:
+def _writing(root: Path, tmp: Path, final: Path, estimate: Callable[[], int]) -> Iterator[list[str]]:
     """Remove `tmp` if the save fails; turn a full disk into one error with the bytes needed and free.
 
     Yields a one-item list the caller sets to the file being written, so the error can name it.
@@ -75,7 +75,7 @@ def _writing(root: Path, tmp: Path, estimate: Callable[[], int]) -> Iterator[lis
         if isinstance(e, Exception) and _is_disk_full(e):
             free = shutil.disk_usage(root).free
             raise CheckpointError(
-                f"no space left on device writing {tmp.name}/{current[0]} under {root}: a checkpoint needs about "
+                f"no space left on device writing {final.name}/{current[0]} under {root}: a checkpoint needs about "
                 f"{estimate():,} bytes, {free:,} are free; older checkpoints are intact") from e
         raise
 
@@ -88,7 +88,8 @@ def save_checkpoint(root: Path, step: int, model: PreTrainedModel, tokenizer: Pr
         CheckpointError: the disk filled up (the message gives the bytes needed and free).
     """
     final = root / f"step_{step:06d}"
-    with atomic_dir(final) as tmp, _writing(root, tmp, lambda: _estimate_bytes(root, model, optimizer)) as current:
+    estimate = lambda: _estimate_bytes(root, model, optimizer)  # noqa: E731
+    with atomic_dir(final) as tmp, _writing(root, tmp, final, estimate) as current:
         current[0] = "model/"
         model.save_pretrained(tmp / "model")
         tokenizer.save_pretrained(tmp / "model")
@@ -122,7 +123,7 @@ def save_checkpoint_sharded(root: Path, step: int, model: nn.Module, tokenizer: 
     save_sharded(tmp / "sharded", model, optimizer)
     save_hf(model, tokenizer, tmp / "model")
     if is_main():
-        with _writing(root, tmp, lambda: _estimate_bytes(root, model, optimizer)) as current:
+        with _writing(root, tmp, final, lambda: _estimate_bytes(root, model, optimizer)) as current:
             current[0] = "state.pt"
             known = {"state.pt": _torch_save(state, tmp / "state.pt")}
             current[0] = "config.yaml"

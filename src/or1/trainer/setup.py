@@ -64,8 +64,7 @@ def build_scorer(cfg: RewardConfig, ray: RayConfig | None = None) -> RewardRegis
         return RayRewardRegistry(actors=ray.reward_actors, workers=cfg.workers, math_timeout_s=cfg.math_timeout_s,
                                  code_time_limit_s=cfg.code_time_limit_s,
                                  max_retries=ray.max_retries)  # type: ignore[return-value]
-    set_default_policy(PoolPolicy(start_timeout_s=cfg.pool_start_timeout_s, task_retries=cfg.task_retries,
-                                  backoff_s=cfg.restart_backoff_s, backoff_max_s=cfg.restart_backoff_max_s))
+    set_default_policy(PoolPolicy.from_config(cfg))
     return default_registry(cfg.workers, cfg.math_timeout_s, cfg.code_time_limit_s)
 
 

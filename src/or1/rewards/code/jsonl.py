@@ -69,8 +69,8 @@ def _records(verifier: CodeVerifier, batch: list[Row]) -> list[dict[str, Any]]:
 
 def verify_jsonl(
     path: str,
-    workers: int | None = None,
-    time_limit_s: float = 6.0,
+    workers: int | None,
+    time_limit_s: float,
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
 ) -> int:

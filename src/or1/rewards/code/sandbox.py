@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from or1.config import VerifyConfig
 from or1.rewards.code.cgroup import PREFIX, CgroupParent, RunCgroup, find_parent, sweep
 from or1.rewards.code.frames import Frame, FrameReader
 from or1.rewards.code.launcher_host import Launcher, LauncherError
@@ -76,7 +77,7 @@ class SandboxLimits:
         recursion_limit: Python recursion limit set before the program runs.
     """
 
-    time_limit_s: float = 6.0
+    time_limit_s: float = VerifyConfig.code_time_limit_s
     memory_mb: int = 1024
     run_memory_mb: int = 2048
     nproc: int = 8

@@ -19,6 +19,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
+from or1.config import VerifyConfig
 from or1.rewards.code.compare import TestSuite, call_matches, parse_ground_truth, stdout_matches
 from or1.rewards.code.sandbox import Frame, RunReport, Sandbox, SandboxLimits
 from or1.rewards.extract import answer_section
@@ -90,7 +91,7 @@ class CodeVerifier:
     def __init__(
         self,
         workers: int | None = None,
-        time_limit_s: float = 6.0,
+        time_limit_s: float = VerifyConfig.code_time_limit_s,
         memory_mb: int = 1024,
         all_tests: bool = False,
         run_memory_mb: int = 2048,
@@ -199,7 +200,8 @@ def _matches(suite: TestSuite, frame: Frame) -> bool:
 
 
 def score(
-    response: str, ground_truth: str | dict, mode: str = "response", time_limit_s: float = 6.0
+    response: str, ground_truth: str | dict, mode: str = "response",
+    time_limit_s: float = VerifyConfig.code_time_limit_s,
 ) -> RewardResult:
     """Score one response (starts and stops a one-worker verifier; use `CodeVerifier` for batches)."""
     with CodeVerifier(workers=1, time_limit_s=time_limit_s) as verifier:

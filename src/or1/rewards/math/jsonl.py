@@ -79,8 +79,8 @@ def _run(rows: Iterable[Row], verifier: MathVerifier, out: TextIO, tally: Status
 
 def verify_jsonl(
     path: str,
-    workers: int | None = None,
-    timeout_s: float = 5.0,
+    workers: int | None,
+    timeout_s: float,
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
 ) -> int:

@@ -12,6 +12,7 @@ import os
 import time
 from collections import OrderedDict
 
+from or1.config import VerifyConfig
 from or1.rewards.math.equiv import equivalent, settled
 from or1.rewards.math.extract import extract_answer, extract_boxed
 from or1.rewards.math.normalize import normalize, strip_delimiters
@@ -174,7 +175,8 @@ class MathVerifier:
     context manager or call `close()`.
     """
 
-    def __init__(self, workers: int | None = None, timeout_s: float = 5.0, cache_size: int = 100_000) -> None:
+    def __init__(self, workers: int | None = None, timeout_s: float = VerifyConfig.math_timeout_s,
+                 cache_size: int = 100_000) -> None:
         self.workers = workers or os.cpu_count() or 1
         self.timeout_s = timeout_s
         self.cache_size = cache_size
