@@ -21,6 +21,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/pytest -q
 
 test-all: $(STAMP)
@@ -37,6 +38,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy  # src/, settings in pyproject.toml
 
 clean:
 	rm -rf runs build *.egg-info .pytest_cache .ruff_cache

@@ -33,9 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from paraphrase import paraphrase, word_ngram_jaccard
 from planted_math import ASY, GOOD, MISSING_FIGURE, TEMPLATE_SHARING, TIKZ
 
-from or1.data.clean import CleanOptions, clean_rows
-from or1.data.decontaminate import DecontamOptions, EvalIndex, decontaminate_rows
-from or1.data.dedup import DedupOptions, dedup_rows
+from or1.config import CleanOptions, DecontamOptions, DedupOptions
+from or1.data.clean import clean_rows
+from or1.data.decontaminate import EvalIndex, decontaminate_rows
+from or1.data.dedup import dedup_rows
 from or1.data.eval_files import load_eval_problems
 from or1.data.figures import figure_verdict
 from or1.data.rows import read_table_rows

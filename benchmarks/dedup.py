@@ -15,7 +15,8 @@ import argparse
 import random
 import time
 
-from or1.data.dedup import DedupOptions, dedup_rows
+from or1.config import DedupOptions
+from or1.data.dedup import dedup_rows
 from or1.data.synthetic import synthetic_rows
 
 

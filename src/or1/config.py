@@ -6,14 +6,20 @@ YAML loading, unknown-key suggestions and `key.sub=value` overrides are in `conf
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import ClassVar, Literal
 
 __all__ = [
-    "AlgoConfig", "ConfigError", "DataConfig", "DistributedConfig", "EntropyConfig", "EvalConfig", "FilterConfig",
-    "LoggingConfig", "ModelConfig", "RayConfig", "RewardConfig", "RolloutConfig", "StageConfig", "TrainConfig",
-    "ValidationConfig", "VerifyConfig", "WatchdogConfig",
+    "ABILITIES", "CODE_FORMATS", "INGEST_FIELDS", "JUDGE_PROMPT", "AlgoConfig", "CleanOptions", "ConfigError",
+    "DataConfig", "DecontamOptions", "DedupOptions", "DifficultyOptions", "DistributedConfig", "EntropyConfig",
+    "EvalConfig", "FilterConfig", "IngestOptions", "JudgeOptions", "LoggingConfig", "ModelConfig", "RayConfig",
+    "RewardConfig", "RolloutConfig", "SelectOptions", "StageConfig", "TrainConfig", "ValidationConfig",
+    "VerifyConfig", "WatchdogConfig", "WeightDtype", "parse_keep",
 ]
+
+WeightDtype = Literal["float32", "bfloat16"]  # of a model's weights (model.dtype, eval --dtype)
 
 
 class ConfigError(ValueError):
@@ -38,7 +44,7 @@ class ModelConfig:
     # The trained (master) weights and AdamW state. float32 with distributed.mixed_precision for bf16 compute;
     # bfloat16 = pure bf16 (half the memory, but bf16's 8 bits drop updates below ~|w|/512: at lr 1e-6 most
     # weights never move, warned at setup); bfloat16 with mixed_precision is a ConfigError.
-    dtype: Literal["float32", "bfloat16"] = "float32"
+    dtype: WeightDtype = "float32"
 
     def __post_init__(self) -> None:
         _check(self.hidden_size % self.num_heads == 0,
@@ -209,7 +215,7 @@ class EvalConfig:
     ex_name: str | None = field(default=None, metadata=_help("experiment name in pass.csv (default: the --out "
                                                              "folder name)"))
     max_batch: int = field(default=256, metadata=_help("responses decoded together"))
-    dtype: Literal["float32", "bfloat16"] = field(default="float32", metadata=_help("model dtype"))
+    dtype: WeightDtype = field(default="float32", metadata=_help("model dtype"))
     device: str = field(default="auto", metadata=_help("cpu, cuda, cuda:1, ... (auto: cuda when available)"))
     verify: VerifyConfig = field(default_factory=VerifyConfig)
 
@@ -371,3 +377,326 @@ class TrainConfig:
         _check(self.keep_checkpoints >= 1, f"keep_checkpoints={self.keep_checkpoints} must be >= 1")
         _check(self.validation.every == 0 or len(self.data.val_files) > 0,
                "validation.every > 0 needs data.val_files (set validation.every=0 to turn validation off)")
+
+
+# ---- Data pipeline steps (`or1 data STEP`, one `steps:` entry of a pipeline file; DESIGN.md §2) ----------
+# Each step's options; `or1 data`'s flags and their --help defaults are read from these fields.
+
+ABILITIES = ("math", "code")  # the verifier families (rewards/registry.py)
+CODE_FORMATS = ("livecodebench", "taco", "leetcode")  # code releases `ingest` reads (data/ingest_code.py)
+INGEST_FIELDS = ("problem", "answer", "tests", "source", "id", "solution", "ability", "extra")
+_RANGE = re.compile(r"^\s*(\d*)\s*\.\.\s*(\d*)\s*$")
+
+JUDGE_PROMPT = (
+    "You review problems for a reinforcement-learning data set. A good problem is self-contained, "
+    "unambiguous, needs no figure, and has exactly one correct final answer, which must match the "
+    "reference answer.\n\nProblem:\n{problem}\n\nReference answer: {answer}\n\n"
+    "Reply with one word, yes if the problem is good or no if it is not."
+)
+
+
+def parse_keep(spec: str) -> tuple[int | None, int | None]:
+    """`"1..15"` -> (1, 15); either bound may be left out (`"..15"`, `"1.."`); `"7"` -> (7, 7).
+
+    Raises:
+        ValueError: not of that form, or low > high.
+    """
+    if spec.strip().isdigit():
+        return int(spec), int(spec)
+    m = _RANGE.match(spec)
+    if not m:
+        raise ValueError(f"select.keep={spec!r} must look like 1..15, ..15, 1.. or 7")
+    lo, hi = (int(g) if g else None for g in m.groups())
+    if lo is not None and hi is not None and lo > hi:
+        raise ValueError(f"select.keep={spec!r}: the low bound is above the high bound")
+    return lo, hi
+
+
+def _is_date(text: str) -> bool:
+    from datetime import date
+
+    try:
+        date.fromisoformat(text[:10])
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """How to read raw rows.
+
+    Attributes:
+        mapping: field -> column name, for fields whose column is not named after them.
+        format: file format; "auto" picks it from the extension (.jsonl/.json, .csv, .parquet). A code
+            release format ("livecodebench", "taco", "leetcode"; ingest_code.py) reads every row in that
+            layout, the file format still from the extension; with "auto" and no `problem` mapping, rows
+            whose columns are those of a code release format are read in it.
+        ability: ability of rows without an `ability` column ("math" or "code").
+        data_source: `data_source` of rows without a `source` column.
+        template: the user message; `{problem}` is replaced by the problem text (the raw problem is also
+            kept in `extra_info.problem` for dedup and decontamination). The default of both abilities.
+        template_math: the template of math rows; None = `template`. E.g. "{problem} Please reason step
+            by step, and put your final answer within \\boxed{}."
+        template_code: the template of code rows (mapped rows and code release formats); None = `template`.
+            A math instruction such as "put your final answer within \\boxed{}" does not belong here: the
+            code verifier reads the last ```python block.
+        max_problem_chars: longer problems are rejected as too_long.
+        max_answer_chars: longer math answers are rejected as too_long.
+        split: written to `extra_info.split`.
+    """
+
+    mapping: dict[str, str] = field(default_factory=dict)
+    format: Literal["auto", "jsonl", "csv", "parquet", "livecodebench", "taco", "leetcode"] = "auto"
+    ability: str = "math"
+    data_source: str = "ingested"
+    template: str = "{problem}"
+    template_math: str | None = None
+    template_code: str | None = None
+    max_problem_chars: int = 8000
+    max_answer_chars: int = 512
+    split: str = "train"
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.mapping) - set(INGEST_FIELDS))
+        if unknown:
+            raise ConfigError(f"ingest.mapping: unknown field(s) {', '.join(unknown)} "
+                              f"(known: {', '.join(INGEST_FIELDS)})")
+        for name in ("template", "template_math", "template_code"):
+            value = getattr(self, name)
+            if value is not None and "{problem}" not in value:
+                raise ConfigError(f"ingest.{name}={value!r} must contain {{problem}}")
+        if self.max_problem_chars < 1 or self.max_answer_chars < 1:
+            raise ConfigError("ingest.max_problem_chars and ingest.max_answer_chars must be positive")
+        if self.ability not in ABILITIES:
+            raise ConfigError(f"ingest.ability={self.ability!r} must be one of {', '.join(ABILITIES)}")
+        if self.format not in ("auto", "jsonl", "csv", "parquet", *CODE_FORMATS):
+            raise ConfigError(f"ingest.format={self.format!r}: expected auto, jsonl, csv, parquet or one of "
+                             f"{', '.join(CODE_FORMATS)}")
+
+    def template_for(self, ability: str) -> str:
+        """The user-message template of rows of `ability`: its own template if set, else `template`."""
+        own = self.template_code if ability == "code" else self.template_math
+        return own if own is not None else self.template
+
+
+@dataclass(frozen=True)
+class CleanOptions:
+    """What `clean` checks.
+
+    Attributes:
+        drop_figures: drop problems that need a figure they do not contain (an embedded picture, or a
+            reference to a figure with no Asymptote/TikZ drawing in the text).
+        drop_inline_figures: also drop problems whose figure is drawn in the text as Asymptote/TikZ.
+        drop_urls: drop problems containing a URL.
+        check_answers: drop math rows whose gold answer does not parse as math.
+        check_code: run `extra_info.solution` of code rows against their tests in the sandbox.
+        workers: concurrent sandbox runs (default: one per core).
+        time_limit_s: wall-clock limit per test of a reference solution.
+    """
+
+    drop_figures: bool = True
+    drop_inline_figures: bool = False
+    drop_urls: bool = True
+    check_answers: bool = True
+    check_code: bool = True
+    workers: int | None = None
+    time_limit_s: float = VerifyConfig.code_time_limit_s
+
+    def __post_init__(self) -> None:
+        if self.time_limit_s <= 0:
+            raise ConfigError(f"clean.time_limit_s={self.time_limit_s} must be positive")
+
+
+@dataclass(frozen=True)
+class DedupOptions:
+    """Near-duplicate settings.
+
+    Attributes:
+        threshold: estimated Jaccard similarity of word n-gram sets at or above which a row is a near
+            duplicate of an earlier one (also the LSH band threshold).
+        ngram: words per shingle.
+        num_perm: MinHash permutations (the estimate's standard error is about sqrt(J(1-J)/num_perm)).
+        seed: MinHash seed.
+        max_clusters: clusters listed in the report (largest first); all are counted.
+        solutions: also compare code rows on their normalised reference solutions.
+        solution_min_tokens: tokens a normalised solution needs to count (short programs are shared by
+            unrelated problems).
+    """
+
+    threshold: float = 0.7
+    ngram: int = 3
+    num_perm: int = 128
+    seed: int = 1
+    max_clusters: int = 1000
+    solutions: bool = True
+    solution_min_tokens: int = 30
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold <= 1.0:
+            raise ConfigError(f"dedup.threshold={self.threshold} must be in (0, 1]")
+        if self.solution_min_tokens < 1:
+            raise ConfigError(f"dedup.solution_min_tokens={self.solution_min_tokens} must be >= 1")
+        if self.ngram < 1 or self.num_perm < 16:
+            raise ConfigError(f"dedup.ngram={self.ngram} must be >= 1 and dedup.num_perm={self.num_perm} >= 16")
+
+
+@dataclass(frozen=True)
+class DecontamOptions:
+    """Decontamination settings.
+
+    Attributes:
+        against: evaluation files in the schema (parquet), e.g. aime24.parquet aime25.parquet, or packaged
+            sets by name (aime24 aime25, `or1.problems.builtin`).
+        ngram: words per n-gram for the overlap test (13 is the common choice).
+        ngram_min_similarity: TF-IDF cosine a row needs with the eval problem for a shared n-gram to count.
+        similarity: TF-IDF cosine at or above which a row is a paraphrase on its own.
+        similarity_with_numbers: cosine that is a paraphrase when the numbers agree.
+        similarity_with_evidence: lower cosine that is a paraphrase when numbers and rare words agree.
+        similarity_with_all_numbers: lowest cosine, a paraphrase when all specific numbers agree.
+        specific_digits: digits of shared numbers above 2 that make the numbers specific.
+        numbers_min: share of the eval problem's numbers the row must state (none in the eval problem: met).
+        rare_min: share of the eval problem's rare content words needed as evidence.
+        common_frac: n-grams in at least this fraction of the eval problems are template phrases.
+        template_rows: n-grams in this many training rows unlike the eval problem are template phrases.
+        sample_min_numbers: numbers a code eval problem's samples need for the sample test.
+        code_ngram_coverage: share of a code eval problem's n-grams a row must hold for the n-gram test.
+        code_similarity: cosine that is a paraphrase of a code eval problem when the numbers agree.
+        after: ISO date; compare only with eval problems dated on or after it and report, never remove.
+    """
+
+    against: tuple[str, ...] = ()
+    ngram: int = 13
+    ngram_min_similarity: float = 0.25
+    similarity: float = 0.8
+    similarity_with_numbers: float = 0.45
+    similarity_with_evidence: float = 0.35
+    similarity_with_all_numbers: float = 0.25
+    specific_digits: int = 4
+    numbers_min: float = 0.6
+    rare_min: float = 0.5
+    common_frac: float = 0.05
+    template_rows: int = 2
+    sample_min_numbers: int = 5
+    code_ngram_coverage: float = 0.3
+    code_similarity: float = 0.65
+    after: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.against:
+            raise ConfigError("decontaminate.against: give at least one evaluation file")
+        if self.ngram < 1 or self.template_rows < 1 or self.sample_min_numbers < 1:
+            raise ConfigError("decontaminate.ngram, template_rows and sample_min_numbers must be >= 1")
+        if not 0.0 < self.common_frac <= 1.0:
+            raise ConfigError(f"decontaminate.common_frac={self.common_frac} must be in (0, 1]")
+        for name in ("ngram_min_similarity", "code_ngram_coverage", "code_similarity", "similarity",
+                     "similarity_with_numbers", "similarity_with_evidence", "similarity_with_all_numbers",
+                     "numbers_min", "rare_min"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ConfigError(f"decontaminate.{name}={getattr(self, name)} must be in [0, 1]")
+        if self.after is not None and not _is_date(self.after):
+            raise ConfigError(f"decontaminate.after={self.after!r} must be an ISO date such as 2024-08-01")
+
+
+@dataclass(frozen=True)
+class DifficultyOptions:
+    """How `difficulty` samples.
+
+    Attributes:
+        model: HF model directory to sample (any causal LM the rollout engine loads).
+        model_name: key under `model_difficulty` (default: the directory's name).
+        samples: N samples per problem (the paper: 16 for math, 8 for code).
+        temperature, top_p, max_tokens: sampling (the paper samples as in training: τ 1.0, top-p 1.0).
+        seed: chunk c is sampled with seed + c.
+        chunk: problems per engine call and per progress record.
+        max_batch: responses decoded together by the engine.
+        workers: verifier worker processes (default: one per core).
+        progress: progress file for resuming (None: no resume file).
+        resample: sample rows that already have a value for this model.
+    """
+
+    model: str = ""
+    model_name: str | None = None
+    samples: int = 16
+    temperature: float = 1.0
+    top_p: float = 1.0
+    max_tokens: int = 1024
+    seed: int = 0
+    chunk: int = 64
+    max_batch: int = 256
+    workers: int | None = None
+    progress: str | None = None
+    resample: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.model:
+            raise ConfigError("difficulty.model: give the model directory to sample")
+        if self.samples < 1 or self.chunk < 1 or self.max_tokens < 1:
+            raise ConfigError(f"difficulty.samples={self.samples}, .chunk={self.chunk} and "
+                             f".max_tokens={self.max_tokens} must be >= 1")
+
+    @property
+    def key(self) -> str:
+        """The `model_difficulty` key this run writes."""
+        return self.model_name or Path(self.model).name
+
+
+@dataclass(frozen=True)
+class SelectOptions:
+    """Which rows `select` keeps.
+
+    Attributes:
+        keep: inclusive range of failures to keep (`parse_keep`), the paper's 1..15 for 16 samples.
+        model_name: the `model_difficulty` key, e.g. DeepSeek-R1-Distill-Qwen-7B.
+    """
+
+    keep: str = "1..15"
+    model_name: str = ""
+
+    def __post_init__(self) -> None:
+        parse_keep(self.keep)
+        if not self.model_name:
+            raise ConfigError("select.model_name: name the base model whose difficulty to use "
+                             "(a key of extra_info.model_difficulty, e.g. DeepSeek-R1-Distill-Qwen-7B)")
+
+
+@dataclass(frozen=True)
+class JudgeOptions:
+    """How `judge` votes.
+
+    Attributes:
+        models: judge model directories; every judge votes `votes` times.
+        votes: samples per judge and problem.
+        min_votes: keep problems with at least this many votes over all judges.
+        prompt: the template (module docstring).
+        accept, reject: case-insensitive regexes of a verdict for and against.
+        temperature, top_p, max_tokens: sampling of the judges.
+        seed: judge j samples chunk c with seed + 1000 * j + c.
+        chunk: problems per engine call.
+    """
+
+    models: tuple[str, ...] = ()
+    votes: int = 4
+    min_votes: int = 2
+    prompt: str = JUDGE_PROMPT
+    accept: str = r"\byes\b"
+    reject: str = r"\bno\b"
+    temperature: float = 1.0
+    top_p: float = 1.0
+    max_tokens: int = 512
+    seed: int = 0
+    chunk: int = 64
+
+    def __post_init__(self) -> None:
+        if not self.models:
+            raise ConfigError("judge.models: give at least one judge model directory")
+        if self.votes < 1 or not 0 <= self.min_votes <= self.votes * len(self.models):
+            raise ConfigError(f"judge.min_votes={self.min_votes} must be in 0..votes x judges "
+                             f"({self.votes} x {len(self.models)}), judge.votes >= 1")
+        if "{problem}" not in self.prompt:
+            raise ConfigError("judge.prompt must contain {problem}")
+        for key in ("accept", "reject"):
+            try:
+                re.compile(getattr(self, key))
+            except re.error as e:
+                raise ConfigError(f"judge.{key}={getattr(self, key)!r} is not a regex: {e}") from None

@@ -40,7 +40,8 @@ class _ChunkHasher:
     """
 
     def __init__(self, pool: ThreadPoolExecutor) -> None:
-        self.size, self.digests, self._h, self._filled, self._pool = 0, [], hashlib.sha256(), 0, pool
+        self.size, self._h, self._filled, self._pool = 0, hashlib.sha256(), 0, pool
+        self.digests: list[str] = []
 
     def _close_chunk(self) -> None:
         self.digests.append(self._h.hexdigest())
@@ -147,7 +148,7 @@ def write_manifest(ckpt: Path, step: int, fingerprint: str, known: dict[str, dic
             os.fsync(f.fileno())
     hashed = _hash_chunks([ckpt / name for name in todo])
     digests = {name: {"size": (ckpt / name).stat().st_size, "sha256": h} for name, h in zip(todo, hashed, strict=True)}
-    files = {name: (known.get(name) or digests[name]) for name in _files(ckpt)}
+    files: dict[str, dict[str, Any]] = {name: (known.get(name) or digests[name]) for name in _files(ckpt)}
     body = {"format": _FORMAT, "step": step, "fingerprint": fingerprint, "files": files,
             "bytes": sum(f["size"] for f in files.values())}
     return write_text_atomic(ckpt / MANIFEST, json.dumps(body, indent=1, sort_keys=True) + "\n")

@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
-from or1.config import ModelConfig
+from or1.config import ModelConfig, WeightDtype
 from or1.distributed.precision import precision_of
 from or1.rollout.hf_engine import HFEngine
 from or1.rollout.prompts import eos_token_ids
@@ -35,6 +35,8 @@ def build_policy(cfg: ModelConfig, seed: int, path: str | Path | None = None
     """
     path = path if path is not None else cfg.path
     dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16}[cfg.dtype]
+    tok: PreTrainedTokenizerBase
+    model: PreTrainedModel
     if path is None:
         from or1.tiny.model import build_tiny_model
         from or1.tiny.tokenizer import build_tokenizer
@@ -43,7 +45,7 @@ def build_policy(cfg: ModelConfig, seed: int, path: str | Path | None = None
         model = build_tiny_model(tok, hidden_size=cfg.hidden_size, num_layers=cfg.num_layers,
                                  num_heads=cfg.num_heads, num_kv_heads=cfg.num_kv_heads,
                                  intermediate_size=cfg.intermediate_size, seed=seed)
-        return model.to(dtype), tok
+        return model.to(dtype), tok  # type: ignore[arg-type]  # transformers' wrapped .to
     if not _is_hub_id(str(path)):  # a local directory: checked here, before anything reaches for the hub
         given, path = path, Path(path).expanduser()
         if not path.exists():
@@ -87,8 +89,8 @@ def resolve_device(device: str) -> str:
     return ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
 
 
-def load_engine(model_dir: str | Path, *, dtype: str, device: str, max_batch: int, seed: int = 0
+def load_engine(model_dir: str | Path, *, dtype: WeightDtype, device: str, max_batch: int, seed: int = 0
                 ) -> tuple[HFEngine, PreTrainedTokenizerBase]:
     """Load the model in `model_dir` on `device` (`auto`: `resolve_device`) and its HF engine and tokenizer."""
     model, tok = build_policy(ModelConfig(dtype=dtype), seed, path=model_dir)
-    return hf_engine(model.to(resolve_device(device)), tok, max_batch), tok
+    return hf_engine(model.to(resolve_device(device)), tok, max_batch), tok  # type: ignore[arg-type]  # transformers' wrapped .to

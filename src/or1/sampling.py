@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import cast
 
+import torch
 from transformers import PreTrainedTokenizerBase
 
 from or1.problems.schema import Problem
-from or1.rewards.registry import RewardRegistry, ScoreRequest
+from or1.rewards.registry import RewardScorer, ScoreRequest
 from or1.rewards.types import RewardResult
 from or1.rollout.prompts import encode_prompt
 from or1.rollout.types import RolloutBatch, RolloutEngine, SamplingParams
@@ -31,27 +33,31 @@ class Sample:
 
 def decode_responses(tokenizer: PreTrainedTokenizerBase, response_ids, resp_mask) -> list[str]:
     """Text of each response; special tokens dropped, `</think>` (an ordinary added token) kept."""
-    return [tokenizer.decode(ids[m].tolist(), skip_special_tokens=True)
+    # One sequence of ids decodes to one str (the list return type is for a batch of sequences).
+    return [cast(str, tokenizer.decode(ids[m].tolist(), skip_special_tokens=True))
             for ids, m in zip(response_ids, resp_mask, strict=True)]
 
 
-def generate_and_score(engine: RolloutEngine, tokenizer: PreTrainedTokenizerBase, registry: RewardRegistry,
+def generate_and_score(engine: RolloutEngine, tokenizer: PreTrainedTokenizerBase, registry: RewardScorer,
                        prompt_ids: list[list[int]], problems: Sequence[Problem], params: SamplingParams, seed: int
                        ) -> tuple[RolloutBatch, list[str], list[RewardResult]]:
     """`params.n` responses to each prompt (`problems[i]` is the problem of `prompt_ids[i]`), decoded and
-    scored: the engine's batch, the N = P·n texts and their verdicts, groups contiguous."""
+    scored: the engine's batch with its `rewards` set, the N = P·n texts and their verdicts, groups
+    contiguous."""
     batch = engine.generate(prompt_ids, params, seed)
     texts = decode_responses(tokenizer, batch.response_ids, batch.resp_mask)
     reqs = [ScoreRequest(t, p.ability, p.data_source, p.ground_truth)
             for t, p in zip(texts, (p for p in problems for _ in range(params.n)), strict=True)]
-    return batch, texts, registry.score(reqs)
+    results = registry.score(reqs)
+    rewards = torch.tensor([r.reward for r in results], dtype=torch.float32)  # (N,)
+    return replace(batch, rewards=rewards), texts, results
 
 
 def sample_and_score(
     engine: RolloutEngine,
     tokenizer: PreTrainedTokenizerBase,
     problems: Sequence[Problem],
-    registry: RewardRegistry,
+    registry: RewardScorer,
     params: SamplingParams,
     seed: int,
     prompts_per_call: int = 64,

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from or1.data.clean import CleanOptions, answer_parses, clean_rows, needs_figure, normalize_text
+from or1.config import CleanOptions
+from or1.data.clean import answer_parses, clean_rows, needs_figure, normalize_text
 
 TESTS = json.dumps({"inputs": ["2 3\n", "10 -4\n"], "outputs": ["5\n", "6\n"]})
 

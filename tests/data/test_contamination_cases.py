@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from planted import AIME24, AIME25
 
-from or1.data.decontaminate import DecontamOptions, decontaminate_rows
+from or1.config import DecontamOptions
+from or1.data.decontaminate import decontaminate_rows
 
 OPTS = DecontamOptions(against=(str(AIME24), str(AIME25)))
 

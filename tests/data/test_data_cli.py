@@ -58,7 +58,7 @@ def test_pipeline_command_prints_the_funnel(tmp_path):
 
 @pytest.mark.parametrize(("args", "needle"), [
     (["dedup", "missing.parquet", "-o", "x.parquet"], "missing.parquet: no such data file"),
-    (["select", "missing.parquet", "-o", "x.parquet", "--model-name", "m", "--keep", "9..1"], "select.keep"),
+    (["select", "missing.parquet", "-o", "x.parquet", "--model-name", "m", "--keep", "9..1"], "--keep='9..1'"),
     (["ingest", "raw.txt", "-o", "x.parquet"], "no such input file"),
     (["ingest", "x.jsonl", "-o", "x.parquet", "--map", "question"], "FIELD=COLUMN"),
 ])
@@ -67,6 +67,24 @@ def test_errors_are_one_line_with_exit_1(tmp_path, args, needle):
     lines = [ln for ln in r.stderr.splitlines() if "error:" in ln]
     assert r.returncode == 1 and len(lines) == 1 and "Traceback" not in r.stderr, r.stderr
     assert lines[0].startswith("or1 data: error:") and needle in lines[0]
+
+
+@pytest.mark.parametrize(("args", "flag", "key"), [
+    (["select", "x.parquet", "-o", "y.parquet", "--model-name", "m", "--keep", "7..x"], "--keep='7..x'", "select.keep"),
+    (["ingest", "x.jsonl", "-o", "y.parquet", "--template", "Solve it."], "--template='Solve it.'", "ingest.template"),
+    (["ingest", "x.jsonl", "-o", "y.parquet", "--template-code", "Code."], "--template-code=", "ingest.template_code"),
+    (["decontaminate", "x.parquet", "-o", "y.parquet", "--against", "e.parquet", "--threshold", "7"],
+     "--threshold=7.0", "decontaminate.similarity"),
+    (["dedup", "x.parquet", "-o", "y.parquet", "--threshold", "1.5"], "--threshold=1.5", "dedup.threshold"),
+    (["difficulty", "x.parquet", "-o", "y.parquet", "--model", "m", "--samples", "0"], "--samples=0",
+     "difficulty.samples"),
+])
+def test_bad_options_name_the_flag_not_the_dotted_key(tmp_path, args, flag, key):
+    """The options are checked once, in config.py, under their dotted key; `or1 data` names the flag given."""
+    r = or1(*args, cwd=tmp_path)
+    lines = [ln for ln in r.stderr.splitlines() if "error:" in ln]
+    assert r.returncode == 1 and len(lines) == 1, r.stderr
+    assert flag in lines[0] and key not in lines[0], lines[0]
 
 
 def test_select_with_a_model_name_no_row_has_fails(tmp_path):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from planted import AIME24, AIME25, PARAPHRASE_REASON, PARAPHRASES, aime24_prompts
 
-from or1.data.decontaminate import DecontamOptions, EvalIndex, decontaminate_rows
+from or1.config import DecontamOptions
+from or1.data.decontaminate import EvalIndex, decontaminate_rows
 from or1.data.eval_files import load_eval_problems
 from or1.data.synthetic import synthetic_rows
 from or1.data.text import problem_text, tokens

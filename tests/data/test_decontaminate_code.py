@@ -11,10 +11,11 @@ import pytest
 from code_contamination import EVAL, TRAIN, lcb_rows, train_rows
 
 from or1.cli import main
+from or1.config import DecontamOptions, IngestOptions
 from or1.data.code_text import code_statement, sample_numbers
-from or1.data.decontaminate import DecontamOptions, decontaminate_rows
+from or1.data.decontaminate import decontaminate_rows
 from or1.data.eval_files import load_eval_problems
-from or1.data.ingest import IngestOptions, ingest
+from or1.data.ingest import ingest
 from or1.problems.schema import DataError, write_rows
 
 FIXTURES = Path(__file__).parent / "code_formats"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from planted import write_syn_parquet
 
-from or1.data.dedup import DedupOptions, dedup_rows
+from or1.config import DedupOptions
+from or1.data.dedup import dedup_rows
 from or1.data.report import run_step
 from or1.data.synthetic import synthetic_rows
 

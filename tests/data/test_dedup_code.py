@@ -11,8 +11,9 @@ import json
 
 import pytest
 
+from or1.config import DedupOptions
 from or1.data.code_solutions import normalize_solution
-from or1.data.dedup import DedupOptions, dedup_rows
+from or1.data.dedup import dedup_rows
 
 PREFIX_SUMS = """import sys
 input = sys.stdin.readline

@@ -9,7 +9,8 @@ import pyarrow.parquet as pq
 import pytest
 from planted import write_random_model
 
-from or1.data.difficulty import DifficultyOptions, difficulty_rows, progress_path
+from or1.config import DifficultyOptions
+from or1.data.difficulty import difficulty_rows, progress_path
 from or1.data.pipeline import run_data_step
 from or1.problems.schema import write_rows
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from or1.data.clean import CleanOptions, clean_rows
+from or1.config import CleanOptions
+from or1.data.clean import clean_rows
 from or1.data.figures import figure_verdict
 
 ASY = "[asy] draw((0,0)--(4,0)--(4,3)--cycle); label(\"$A$\",(0,0),SW); [/asy]"

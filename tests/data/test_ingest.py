@@ -8,7 +8,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from or1.data.ingest import IngestOptions, ingest, rejects_path
+from or1.config import IngestOptions
+from or1.data.ingest import ingest, rejects_path
 from or1.problems.schema import DataError, load_problems, write_rows
 from or1.tiny.task import make_rows
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from or1.data.ingest import IngestOptions, ingest, rejects_path
+from or1.config import IngestOptions
+from or1.data.ingest import ingest, rejects_path
 from or1.data.ingest_checks import Reject
 from or1.data.ingest_code import decode_lcb_tests, detect_code_format
 from or1.problems.schema import load_problems

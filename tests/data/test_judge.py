@@ -8,7 +8,8 @@ import pyarrow.parquet as pq
 import pytest
 from planted import write_random_model
 
-from or1.data.judge import DEFAULT_PROMPT, JudgeOptions, judge_rows, parse_verdict, render_prompt
+from or1.config import JUDGE_PROMPT, JudgeOptions
+from or1.data.judge import judge_rows, parse_verdict, render_prompt
 
 YES, NO = r"\byes\b", r"\bno\b"
 
@@ -25,7 +26,7 @@ def test_parse_verdict(text, verdict):
 def test_render_prompt_keeps_braces_and_shows_answers():
     row = {"prompt": [{"role": "user", "content": "Find $\\{x\\}$ if {x}=3."}], "ability": "math",
            "reward_model": {"ground_truth": "3"}, "extra_info": {}}
-    text = render_prompt(DEFAULT_PROMPT, row)
+    text = render_prompt(JUDGE_PROMPT, row)
     assert "Find $\\{x\\}$ if {x}=3." in text and "Reference answer: 3" in text
     code = dict(row, ability="code", reward_model={"ground_truth": '{"inputs": [], "outputs": []}'})
     assert "tests given in the data" in render_prompt("{problem} / {answer}", code)

@@ -8,8 +8,9 @@ import pyarrow.parquet as pq
 import pytest
 from planted import write_released
 
+from or1.config import SelectOptions, parse_keep
 from or1.data.pipeline import run_data_step
-from or1.data.select import SelectOptions, difficulty_value, parse_keep, select_rows
+from or1.data.select import difficulty_value, select_rows
 from or1.problems.schema import DataError, load_problems
 
 

@@ -10,8 +10,9 @@ import json
 from pathlib import Path
 
 from conftest import write_config
+from or1.config import IngestOptions
 from or1.config_load import load_config
-from or1.data.ingest import IngestOptions, ingest
+from or1.data.ingest import ingest
 from or1.trainer.loop import train
 
 TACO = Path(__file__).parent / "code_formats" / "taco.jsonl"

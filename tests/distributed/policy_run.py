@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -31,18 +32,17 @@ from or1.distributed import (
 )
 from or1.rollout.hf_engine import HFEngine
 from or1.rollout.prompts import encode_prompt, eos_token_ids
-from or1.rollout.types import SamplingParams
+from or1.rollout.types import RolloutBatch, SamplingParams
 from or1.tiny.model import build_tiny_model
 from or1.tiny.tokenizer import build_tokenizer
-from or1.trainer.collect import StepBatch
-from or1.trainer.update import policy_update
+from or1.trainer.update import algo_numbers, policy_update
 
 PROMPTS, GROUP, MINI, MICRO = 8, 4, 4, 3  # 8 groups of 4 per step, 2 optimiser steps of 4 groups each
 ALGO = AlgoConfig(lr=2e-3, weight_decay=0.01, micro_batch_size=MICRO, clip_high=0.28)
 ENTROPY_COEF = 1e-3
 
 
-def rollout_batches(model: torch.nn.Module, tok, steps: int) -> list[StepBatch]:
+def rollout_batches(model: torch.nn.Module, tok, steps: int) -> list[RolloutBatch]:
     """One batch per step, sampled from the initial policy with seed = step, with fixed 0/1 rewards."""
     engine = HFEngine(model, eos_token_ids(tok), tok.pad_token_id)  # type: ignore[arg-type]
     batches = []
@@ -52,8 +52,7 @@ def rollout_batches(model: torch.nn.Module, tok, steps: int) -> list[StepBatch]:
         prompts = [encode_prompt(tok, [{"role": "user", "content": f"{a}+{b}-{c}"}]) for a, b, c in abc]
         rb = engine.generate(prompts, SamplingParams(n=GROUP, max_tokens=12), seed=step)
         rewards = torch.randint(0, 2, (PROMPTS * GROUP,), generator=gen).float()  # (N,)
-        batches.append(StepBatch([p for p in prompts for _ in range(GROUP)], rb.response_ids, rb.resp_mask,
-                                 rb.old_logp, rb.truncated, rewards, GROUP))
+        batches.append(replace(rb, rewards=rewards))
     return batches
 
 
@@ -88,7 +87,7 @@ def main() -> None:
     log = []
     args.out.mkdir(parents=True, exist_ok=True)
     for step in range(args.first_step, args.steps):
-        stats = policy_update(model, opt, batches[step], mini_batch_groups=MINI, algo=ALGO, temperature=1.0,
+        stats = policy_update(model, opt, batches[step], mini_batch_groups=MINI, **algo_numbers(ALGO), temperature=1.0,
                               entropy_coef=ENTROPY_COEF, pad_id=tok.pad_token_id, global_sum=all_reduce_sum,
                               rank=w.rank, world_size=w.world_size)
         log.append({"step": step + 1} | stats)

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from or1.config import EvalConfig
-from or1.data.ingest import IngestOptions, ingest
+from or1.config import EvalConfig, IngestOptions
+from or1.data.ingest import ingest
 from or1.eval.records import read_records
 from or1.eval.run import EvalSpec, run_eval
 from or1.rewards.registry import default_registry

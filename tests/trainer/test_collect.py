@@ -48,8 +48,9 @@ def test_online_filter_keeps_whole_informative_groups(setup):
     assert batch is not None and 1 <= batch.num_groups <= 6
     rewards = batch.rewards.view(-1, 4)
     assert ((rewards.min(1).values == 0) & (rewards.max(1).values == 1)).all()  # every group is mixed
-    for g in range(batch.num_groups):
-        assert all(batch.prompts[g * 4 + j] is batch.prompts[g * 4] for j in range(4))  # never split
+    assert batch.response_ids.shape[0] == batch.rewards.numel() == 4 * len(batch.prompt_ids)  # whole groups
+    rows = batch.row_prompts()
+    assert all(rows[g * 4 + j] is batch.prompt_ids[g] for g in range(batch.num_groups) for j in range(4))
     assert stats["filter/groups"] == batch.num_groups
     assert 0 < stats["filter/kept_frac"] < 1 or stats["filter/tries"] == 1
     assert sampler.pos + sampler.epoch * 300 >= 6  # prompts consumed from the sampler

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from dataclasses import replace
 
 import pytest
 import torch
@@ -16,29 +17,27 @@ from or1.distributed import wrap_model
 from or1.distributed.precision import Precision, bf16_update_check, choose_precision, precision_of
 from or1.rollout.hf_engine import HFEngine
 from or1.rollout.prompts import encode_prompt, eos_token_ids
-from or1.rollout.types import SamplingParams
-from or1.trainer.collect import StepBatch
+from or1.rollout.types import RolloutBatch, SamplingParams
 from or1.trainer.loop import _close
 from or1.trainer.run import setup
 from or1.trainer.setup import build_engine, build_optimizer
-from or1.trainer.update import policy_update, recompute_old_logp
+from or1.trainer.update import algo_numbers, policy_update, recompute_old_logp
 
 LR = 1e-6  # the paper's constant learning rate
 
 
-def _batch(tok, model, groups=2, g=4) -> StepBatch:
+def _batch(tok, model, groups=2, g=4) -> RolloutBatch:
     prompts = [encode_prompt(tok, [{"role": "user", "content": f"{i}+{i}-1"}]) for i in range(1, groups + 1)]
     rb = HFEngine(model, eos_token_ids(tok), tok.pad_token_id).generate(
         prompts, SamplingParams(n=g, max_tokens=12), seed=0)
     rewards = torch.tensor([1.0, 0.0, 0.0, 1.0] * groups)[: groups * g]
-    return StepBatch([p for p in prompts for _ in range(g)], rb.response_ids, rb.resp_mask, rb.old_logp,
-                     rb.truncated, rewards, g)
+    return replace(rb, rewards=rewards)
 
 
 def _two_adamw_steps(model, batch) -> tuple[torch.optim.Optimizer, dict[str, float]]:
     """Two optimiser steps at lr 1e-6: one policy update over two mini-batches of one group each."""
     opt = build_optimizer(model, AlgoConfig(lr=LR, micro_batch_size=8))
-    stats = policy_update(model, opt, batch, mini_batch_groups=1, algo=AlgoConfig(lr=LR, micro_batch_size=8),
+    stats = policy_update(model, opt, batch, mini_batch_groups=1, **algo_numbers(AlgoConfig(lr=LR, micro_batch_size=8)),
                           temperature=1.0, entropy_coef=0.0, pad_id=0)
     assert stats["update/steps"] == 2
     return opt, stats
@@ -100,7 +99,7 @@ def test_forwards_compute_in_bf16_and_ratio_starts_at_one(tokenizer, tiny_model)
     err = ((batch.old_logp - fp32).abs() * batch.resp_mask).max().item()
     assert 1e-4 < err < 0.5  # bf16-sized: 8 significant bits, not fp32's 24 (seen 2e-3)
     opt = torch.optim.SGD(model.parameters(), lr=0.0)
-    stats = policy_update(model, opt, batch, mini_batch_groups=2, algo=AlgoConfig(lr=LR, micro_batch_size=8),
+    stats = policy_update(model, opt, batch, mini_batch_groups=2, **algo_numbers(AlgoConfig(lr=LR, micro_batch_size=8)),
                           temperature=1.0, entropy_coef=0.0, pad_id=0)
     assert seen and all(s == (torch.bfloat16, True) for s in seen)  # π_old and π_θ forwards alike
     assert abs(stats["ratio/mean"] - 1.0) < 1e-6  # same precision for π_old and π_θ: the ratio starts at 1

@@ -3,31 +3,30 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 
 import torch
 
 from or1.config import AlgoConfig
 from or1.rollout.hf_engine import HFEngine
 from or1.rollout.prompts import encode_prompt, eos_token_ids
-from or1.rollout.types import SamplingParams
-from or1.trainer.collect import StepBatch
-from or1.trainer.update import policy_update, recompute_old_logp
+from or1.rollout.types import RolloutBatch, SamplingParams
+from or1.trainer.update import algo_numbers, policy_update, recompute_old_logp
 
 
-def _batch(tok, model, groups=4, g=4) -> StepBatch:
+def _batch(tok, model, groups=4, g=4) -> RolloutBatch:
     prompts = [encode_prompt(tok, [{"role": "user", "content": f"{i}+{i}-1"}]) for i in range(1, groups + 1)]
     rb = HFEngine(model, eos_token_ids(tok), tok.pad_token_id).generate(
         prompts, SamplingParams(n=g, max_tokens=10 + groups), seed=0)
     rewards = torch.tensor([1.0, 0.0, 0.0, 1.0] * groups)[: groups * g]
-    return StepBatch([p for p in prompts for _ in range(g)], rb.response_ids, rb.resp_mask, rb.old_logp,
-                     rb.truncated, rewards, g)
+    return replace(rb, rewards=rewards)
 
 
 def _update(model, batch, micro, **kw):
     model = copy.deepcopy(model)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     algo = AlgoConfig(lr=0.1, micro_batch_size=micro, **kw.pop("algo", {}))
-    stats = policy_update(model, opt, batch, mini_batch_groups=kw.pop("mini", 4), algo=algo, temperature=1.0,
+    stats = policy_update(model, opt, batch, mini_batch_groups=kw.pop("mini", 4), **algo_numbers(algo), temperature=1.0,
                           entropy_coef=kw.pop("coef", 0.0), pad_id=0)
     return model, stats
 
@@ -61,7 +60,7 @@ def test_rank_shares_sum_to_the_one_process_gradient(tokenizer, tiny_model):
     for rank, world in [(0, 1), (0, 2), (1, 2)]:
         model = copy.deepcopy(tiny_model)
         opt = torch.optim.SGD(model.parameters(), lr=0.0)  # keep the weights: compare gradients only
-        policy_update(model, opt, batch, mini_batch_groups=5, algo=algo, temperature=1.0, entropy_coef=1e-3,
+        policy_update(model, opt, batch, mini_batch_groups=5, **algo_numbers(algo), temperature=1.0, entropy_coef=1e-3,
                       pad_id=0, rank=rank, world_size=world)
         grads.append([q.grad.clone() for q in model.parameters()])
     whole, r0, r1 = grads

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 __all__ = ["Stage", "StageSchedule"]
 
@@ -51,7 +53,7 @@ class StageSchedule:
         self.stages: list[Stage] = []
         start = 0
         for i, s in enumerate(stages):
-            get = s.get if isinstance(s, dict) else lambda k, s=s: getattr(s, k)
+            get: Callable[[str], Any] = s.get if isinstance(s, dict) else partial(getattr, s)
             steps = int(get("steps"))
             if steps < 1:
                 raise ValueError(f"stage {i}: steps must be >= 1, got {steps}")

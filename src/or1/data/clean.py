@@ -15,10 +15,9 @@ import logging
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any
 
-from or1.config import VerifyConfig
+from or1.config import CleanOptions
 from or1.data.figures import figure_verdict
 from or1.data.rows import Removal, StepOutcome, extra, row_uid
 from or1.data.text import problem_text
@@ -26,7 +25,7 @@ from or1.rewards.math.normalize import normalize
 from or1.rewards.math.sympy_compare import sympy_safe
 from or1.rewards.math.verifier import gold_answers
 
-__all__ = ["CleanOptions", "answer_parses", "clean_rows", "needs_figure", "normalize_text"]
+__all__ = ["answer_parses", "clean_rows", "needs_figure", "normalize_text"]
 
 log = logging.getLogger(__name__)
 
@@ -36,34 +35,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TRAILING = re.compile(r"[ \t]+\n")
 _BLANKS = re.compile(r"\n{3,}")
 _TRAILING_OPERATOR = re.compile(r"(?:[+\-*/^=_,]|\\)\s*$")
-
-
-@dataclass(frozen=True)
-class CleanOptions:
-    """What `clean` checks.
-
-    Attributes:
-        drop_figures: drop problems that need a figure they do not contain (an embedded picture, or a
-            reference to a figure with no Asymptote/TikZ drawing in the text).
-        drop_inline_figures: also drop problems whose figure is drawn in the text as Asymptote/TikZ.
-        drop_urls: drop problems containing a URL.
-        check_answers: drop math rows whose gold answer does not parse as math.
-        check_code: run `extra_info.solution` of code rows against their tests in the sandbox.
-        workers: concurrent sandbox runs (default: one per core).
-        time_limit_s: wall-clock limit per test of a reference solution.
-    """
-
-    drop_figures: bool = True
-    drop_inline_figures: bool = False
-    drop_urls: bool = True
-    check_answers: bool = True
-    check_code: bool = True
-    workers: int | None = None
-    time_limit_s: float = VerifyConfig.code_time_limit_s
-
-    def __post_init__(self) -> None:
-        if self.time_limit_s <= 0:
-            raise ValueError(f"clean.time_limit_s={self.time_limit_s} must be positive")
 
 
 def normalize_text(text: str) -> str:

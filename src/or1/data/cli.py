@@ -1,7 +1,8 @@
 """`or1 data` argument parsing (kept free of heavy imports: it is built with every `or1` invocation).
 
-Each action turns its flags into the step's options dataclass (flags left out keep the dataclass
-default, the one source of defaults, shown by `--help`) and calls one library function.
+Each action turns its flags into the step's options dataclass (`or1/config.py`; flags left out keep the
+dataclass default, the one source of defaults, shown by `--help`) and calls one library function. An
+invalid option's error names the flag the user gave (`--keep='5..1': ...`), not the dotted key.
 """
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from typing import Any
+
+from or1.config import ABILITIES, CODE_FORMATS
+from or1.config_flags import flag_message
 
 __all__ = ["add_parser"]
 
@@ -41,7 +45,10 @@ def _options(step: str, a: argparse.Namespace) -> Any:
 
     names = [f.name for f in dataclasses.fields(OPTIONS[step])]
     values = {n: getattr(a, n) for n in names if getattr(a, n, None) is not None}
-    return make_options(step, values, f"or1 data {step}")
+    try:
+        return make_options(step, values, f"or1 data {step}")
+    except ValueError as e:
+        raise ValueError(flag_message(str(e), a.option_flags)) from None
 
 
 def _print_report(r: dict[str, Any]) -> None:
@@ -106,10 +113,10 @@ def _add_ingest(subs: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--out", required=True, help="parquet file to write")
     p.add_argument("--map", action="append", metavar="FIELD=COLUMN",
                    help="column of a field (problem answer tests source id solution ability extra); repeatable")
-    p.add_argument("--format", choices=["auto", "jsonl", "csv", "parquet", "livecodebench", "taco", "leetcode"],
+    p.add_argument("--format", choices=["auto", "jsonl", "csv", "parquet", *CODE_FORMATS],
                    help="input format, or a code release layout (file format from the extension; "
                         "auto also detects the code layouts by their columns)")
-    p.add_argument("--ability", choices=["math", "code"], help="ability of rows without an ability column")
+    p.add_argument("--ability", choices=ABILITIES, help="ability of rows without an ability column")
     p.add_argument("--data-source", dest="data_source", help="data_source of rows without a source column")
     p.add_argument("--template", help="user message of every row; {problem} is replaced by the problem")
     p.add_argument("--template-math", dest="template_math",
@@ -226,3 +233,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                     "and report, then funnel.md and funnel.png in out_dir.")
     p.add_argument("config", help="pipeline YAML")
     p.set_defaults(fn=_pipeline)
+    for name, step in subs.choices.items():  # `step.option` in an options error -> the flag that sets it
+        step.set_defaults(option_flags={f"{name}.{a.dest}": max(a.option_strings, key=len)
+                                        for a in step._actions if a.option_strings and a.dest != "help"})

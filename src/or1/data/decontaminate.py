@@ -37,11 +37,11 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from or1.config import DecontamOptions
 from or1.data.code_text import compared_text, number_sequence, sample_numbers
 from or1.data.eval_files import EvalProblems, load_eval_problems
 from or1.data.rows import Removal, StepOutcome, row_uid
@@ -49,74 +49,7 @@ from or1.data.similarity import ContentIndex, PairScore
 from or1.data.text import ngrams, problem_text, tokens
 from or1.problems.builtin import resolve_data_file
 
-__all__ = ["DecontamOptions", "EvalIndex", "decontaminate_rows"]
-
-
-@dataclass(frozen=True)
-class DecontamOptions:
-    """Decontamination settings.
-
-    Attributes:
-        against: evaluation files in the schema (parquet), e.g. aime24.parquet aime25.parquet, or packaged
-            sets by name (aime24 aime25, `or1.problems.builtin`).
-        ngram: words per n-gram for the overlap test (13 is the common choice).
-        ngram_min_similarity: TF-IDF cosine a row needs with the eval problem for a shared n-gram to count.
-        similarity: TF-IDF cosine at or above which a row is a paraphrase on its own.
-        similarity_with_numbers: cosine that is a paraphrase when the numbers agree.
-        similarity_with_evidence: lower cosine that is a paraphrase when numbers and rare words agree.
-        similarity_with_all_numbers: lowest cosine, a paraphrase when all specific numbers agree.
-        specific_digits: digits of shared numbers above 2 that make the numbers specific.
-        numbers_min: share of the eval problem's numbers the row must state (none in the eval problem: met).
-        rare_min: share of the eval problem's rare content words needed as evidence.
-        common_frac: n-grams in at least this fraction of the eval problems are template phrases.
-        template_rows: n-grams in this many training rows unlike the eval problem are template phrases.
-        sample_min_numbers: numbers a code eval problem's samples need for the sample test.
-        code_ngram_coverage: share of a code eval problem's n-grams a row must hold for the n-gram test.
-        code_similarity: cosine that is a paraphrase of a code eval problem when the numbers agree.
-        after: ISO date; compare only with eval problems dated on or after it and report, never remove.
-    """
-
-    against: tuple[str, ...] = ()
-    ngram: int = 13
-    ngram_min_similarity: float = 0.25
-    similarity: float = 0.8
-    similarity_with_numbers: float = 0.45
-    similarity_with_evidence: float = 0.35
-    similarity_with_all_numbers: float = 0.25
-    specific_digits: int = 4
-    numbers_min: float = 0.6
-    rare_min: float = 0.5
-    common_frac: float = 0.05
-    template_rows: int = 2
-    sample_min_numbers: int = 5
-    code_ngram_coverage: float = 0.3
-    code_similarity: float = 0.65
-    after: str | None = None
-
-    def __post_init__(self) -> None:
-        if not self.against:
-            raise ValueError("decontaminate.against: give at least one evaluation file")
-        if self.ngram < 1 or self.template_rows < 1 or self.sample_min_numbers < 1:
-            raise ValueError("decontaminate.ngram, template_rows and sample_min_numbers must be >= 1")
-        if not 0.0 < self.common_frac <= 1.0:
-            raise ValueError(f"decontaminate.common_frac={self.common_frac} must be in (0, 1]")
-        for name in ("ngram_min_similarity", "code_ngram_coverage", "code_similarity", "similarity",
-                     "similarity_with_numbers", "similarity_with_evidence", "similarity_with_all_numbers",
-                     "numbers_min", "rare_min"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(f"decontaminate.{name}={getattr(self, name)} must be in [0, 1]")
-        if self.after is not None and not _is_date(self.after):
-            raise ValueError(f"decontaminate.after={self.after!r} must be an ISO date such as 2024-08-01")
-
-
-def _is_date(text: str) -> bool:
-    from datetime import date
-
-    try:
-        date.fromisoformat(text[:10])
-    except ValueError:
-        return False
-    return True
+__all__ = ["EvalIndex", "decontaminate_rows"]
 
 
 class EvalIndex:
@@ -202,9 +135,9 @@ def _verdict(i: int, text: str, hits: list[tuple[str, int]], cos: np.ndarray, ro
         gram, e, coverage = hit
         detail = {"ngram": gram, **content.pair(content.n_refs + i, e, float(cos[i, e])).as_dict()}
         return "ngram_overlap", e, detail if coverage is None else {**detail, "ngram_coverage": round(coverage, 4)}
-    if (e := _sample_hit(i, f" {' '.join(number_sequence(text))} ", cos, index)) is not None:
-        score = content.pair(content.n_refs + i, e, float(cos[i, e]))
-        return "sample_overlap", e, {"samples": (index.samples[e] or "").strip(), **score.as_dict()}
+    if (near := _sample_hit(i, f" {' '.join(number_sequence(text))} ", cos, index)) is not None:
+        score = content.pair(content.n_refs + i, near, float(cos[i, near]))
+        return "sample_overlap", near, {"samples": (index.samples[near] or "").strip(), **score.as_dict()}
     for e in np.argsort(-cos[i])[:3]:  # the closest few: numbers and rare words may decide among them
         score = content.pair(content.n_refs + i, int(e), float(cos[i, e]))
         if _is_paraphrase(score, opts, index.code[int(e)]):

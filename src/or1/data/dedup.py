@@ -23,47 +23,14 @@ Clusters in the report are the kept row with every row removed as its copy, dire
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import Any
 
+from or1.config import DedupOptions
 from or1.data.code_solutions import normalize_solution, solution_of
 from or1.data.rows import Removal, StepOutcome, row_uid
 from or1.data.text import minhashes, numbers, problem_text, shingles, tokens
 
-__all__ = ["DedupOptions", "dedup_rows"]
-
-
-@dataclass(frozen=True)
-class DedupOptions:
-    """Near-duplicate settings.
-
-    Attributes:
-        threshold: estimated Jaccard similarity of word n-gram sets at or above which a row is a near
-            duplicate of an earlier one (also the LSH band threshold).
-        ngram: words per shingle.
-        num_perm: MinHash permutations (the estimate's standard error is about sqrt(J(1-J)/num_perm)).
-        seed: MinHash seed.
-        max_clusters: clusters listed in the report (largest first); all are counted.
-        solutions: also compare code rows on their normalised reference solutions.
-        solution_min_tokens: tokens a normalised solution needs to count (short programs are shared by
-            unrelated problems).
-    """
-
-    threshold: float = 0.7
-    ngram: int = 3
-    num_perm: int = 128
-    seed: int = 1
-    max_clusters: int = 1000
-    solutions: bool = True
-    solution_min_tokens: int = 30
-
-    def __post_init__(self) -> None:
-        if not 0.0 < self.threshold <= 1.0:
-            raise ValueError(f"dedup.threshold={self.threshold} must be in (0, 1]")
-        if self.solution_min_tokens < 1:
-            raise ValueError(f"dedup.solution_min_tokens={self.solution_min_tokens} must be >= 1")
-        if self.ngram < 1 or self.num_perm < 16:
-            raise ValueError(f"dedup.ngram={self.ngram} must be >= 1 and dedup.num_perm={self.num_perm} >= 16")
+__all__ = ["dedup_rows"]
 
 
 def _exact_pass(rows: list[dict[str, Any]], uids: list[str], texts: list[str]

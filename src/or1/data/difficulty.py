@@ -18,59 +18,17 @@ import json
 import logging
 import os
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from or1.data.rows import StepOutcome, extra, row_problem
+from or1.config import DifficultyOptions
+from or1.data.rows import StepOutcome, dict_field, extra, row_problem
 from or1.data.select import difficulty_value, model_difficulty
 
-__all__ = ["DifficultyOptions", "difficulty_rows", "progress_path"]
+__all__ = ["difficulty_rows", "progress_path"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class DifficultyOptions:
-    """How `difficulty` samples.
-
-    Attributes:
-        model: HF model directory to sample (any causal LM the rollout engine loads).
-        model_name: key under `model_difficulty` (default: the directory's name).
-        samples: N samples per problem (the paper: 16 for math, 8 for code).
-        temperature, top_p, max_tokens: sampling (the paper samples as in training: τ 1.0, top-p 1.0).
-        seed: chunk c is sampled with seed + c.
-        chunk: problems per engine call and per progress record.
-        max_batch: responses decoded together by the engine.
-        workers: verifier worker processes (default: one per core).
-        progress: progress file for resuming (None: no resume file).
-        resample: sample rows that already have a value for this model.
-    """
-
-    model: str = ""
-    model_name: str | None = None
-    samples: int = 16
-    temperature: float = 1.0
-    top_p: float = 1.0
-    max_tokens: int = 1024
-    seed: int = 0
-    chunk: int = 64
-    max_batch: int = 256
-    workers: int | None = None
-    progress: str | None = None
-    resample: bool = False
-
-    def __post_init__(self) -> None:
-        if not self.model:
-            raise ValueError("difficulty.model: give the model directory to sample")
-        if self.samples < 1 or self.chunk < 1 or self.max_tokens < 1:
-            raise ValueError(f"difficulty.samples={self.samples}, .chunk={self.chunk} and "
-                             f".max_tokens={self.max_tokens} must be >= 1")
-
-    @property
-    def key(self) -> str:
-        """The `model_difficulty` key this run writes."""
-        return self.model_name or Path(self.model).name
 
 
 def progress_path(out_path: str | Path) -> Path:
@@ -174,7 +132,7 @@ def difficulty_rows(rows: list[dict[str, Any]], opts: DifficultyOptions) -> Step
             for i, res in zip(idx, results, strict=True):
                 info = extra(rows[i])
                 info["model_difficulty"] = {**model_difficulty(rows[i]), name: res["failures"]}
-                stats = info.get("difficulty_stats") if isinstance(info.get("difficulty_stats"), dict) else {}
+                stats = dict_field(info, "difficulty_stats")
                 info["difficulty_stats"] = {**stats, name: res}
             log.info("difficulty: chunk %d/%d done", c + 1, len(chunks))
     finally:

@@ -18,7 +18,7 @@ from typing import Any
 from or1.data.code_text import compared_text
 from or1.data.ingest_checks import Reject
 from or1.data.ingest_code import detect_code_format, lcb_statement
-from or1.data.rows import row_uid
+from or1.data.rows import dict_field, row_uid
 from or1.data.text import problem_text
 from or1.problems.schema import REQUIRED_COLUMNS, DataError
 
@@ -66,7 +66,7 @@ def _problem(path: Path, i: int, r: dict[str, Any]) -> tuple[str, str, str | Non
     if missing:
         raise DataError(f"{path}: row {i}: neither a schema row nor a LiveCodeBench release row "
                         f"(missing required column(s) {', '.join(missing)})")
-    info = r.get("extra_info") if isinstance(r.get("extra_info"), dict) else {}
+    info = dict_field(r, "extra_info")
     date = str(info["contest_date"])[:10] if info.get("contest_date") else None
     return row_uid(r, i), compared_text(problem_text(r), r.get("ability")), date, r.get("ability")
 

@@ -15,78 +15,19 @@ import json
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pyarrow.parquet as pq
 
+from or1.config import CODE_FORMATS, IngestOptions
 from or1.data.ingest_checks import Reject, check_ability, check_answer, check_tests, text_value
-from or1.data.ingest_code import CODE_FORMATS, detect_code_format, to_code_row
+from or1.data.ingest_code import detect_code_format, to_code_row
 from or1.data.report import build_report, report_path
-from or1.data.rows import Removal, StepOutcome, write_json
+from or1.data.rows import Removal, StepOutcome, dict_field, write_json
 from or1.problems.schema import DataError, write_rows
 
-__all__ = ["FIELDS", "IngestOptions", "ingest", "rejects_path"]
-
-FIELDS = ("problem", "answer", "tests", "source", "id", "solution", "ability", "extra")
-
-
-@dataclass(frozen=True)
-class IngestOptions:
-    """How to read raw rows.
-
-    Attributes:
-        mapping: field -> column name, for fields whose column is not named after them.
-        format: file format; "auto" picks it from the extension (.jsonl/.json, .csv, .parquet). A code
-            release format ("livecodebench", "taco", "leetcode"; ingest_code.py) reads every row in that
-            layout, the file format still from the extension; with "auto" and no `problem` mapping, rows
-            whose columns are those of a code release format are read in it.
-        ability: ability of rows without an `ability` column ("math" or "code").
-        data_source: `data_source` of rows without a `source` column.
-        template: the user message; `{problem}` is replaced by the problem text (the raw problem is also
-            kept in `extra_info.problem` for dedup and decontamination). The default of both abilities.
-        template_math: the template of math rows; None = `template`. E.g. "{problem} Please reason step
-            by step, and put your final answer within \\boxed{}."
-        template_code: the template of code rows (mapped rows and code release formats); None = `template`.
-            A math instruction such as "put your final answer within \\boxed{}" does not belong here: the
-            code verifier reads the last ```python block.
-        max_problem_chars: longer problems are rejected as too_long.
-        max_answer_chars: longer math answers are rejected as too_long.
-        split: written to `extra_info.split`.
-    """
-
-    mapping: dict[str, str] = field(default_factory=dict)
-    format: Literal["auto", "jsonl", "csv", "parquet", "livecodebench", "taco", "leetcode"] = "auto"
-    ability: str = "math"
-    data_source: str = "ingested"
-    template: str = "{problem}"
-    template_math: str | None = None
-    template_code: str | None = None
-    max_problem_chars: int = 8000
-    max_answer_chars: int = 512
-    split: str = "train"
-
-    def __post_init__(self) -> None:
-        unknown = sorted(set(self.mapping) - set(FIELDS))
-        if unknown:
-            raise ValueError(f"ingest.mapping: unknown field(s) {', '.join(unknown)} (known: {', '.join(FIELDS)})")
-        for name in ("template", "template_math", "template_code"):
-            value = getattr(self, name)
-            if value is not None and "{problem}" not in value:
-                raise ValueError(f"ingest.{name}={value!r} must contain {{problem}}")
-        if self.max_problem_chars < 1 or self.max_answer_chars < 1:
-            raise ValueError("ingest.max_problem_chars and ingest.max_answer_chars must be positive")
-        check_ability(self.ability)
-        if self.format not in ("auto", "jsonl", "csv", "parquet", *CODE_FORMATS):
-            raise ValueError(f"ingest.format={self.format!r}: expected auto, jsonl, csv, parquet or one of "
-                             f"{', '.join(CODE_FORMATS)}")
-
-    def template_for(self, ability: str) -> str:
-        """The user-message template of rows of `ability`: its own template if set, else `template`."""
-        own = self.template_code if ability == "code" else self.template_math
-        return own if own is not None else self.template
-
+__all__ = ["ingest", "rejects_path"]
 
 def rejects_path(out_path: str | Path) -> Path:
     """`x/step.parquet` -> `x/step.rejects.jsonl`."""
@@ -185,7 +126,9 @@ def _extra_value(value: Any) -> dict[str, Any]:
 
 def _mapped_row(rec: dict[str, Any], opts: IngestOptions) -> dict[str, Any]:
     """A raw record, read through the column mapping, as a schema row (extra_info.index set by the caller)."""
-    get = lambda name: rec.get(opts.mapping.get(name, name))  # noqa: E731
+    def get(name: str) -> Any:
+        return rec.get(opts.mapping.get(name, name))
+
     problem = text_value(get("problem"), "problem")
     if not problem.strip():
         raise Reject("missing_problem")
@@ -238,7 +181,7 @@ def _convert(inputs: list[Path], opts: IngestOptions) -> tuple[StepOutcome, list
                 removed.append(Removal(f"{path.name}#{i}", r.reason, r.detail))
                 rejects.append({"file": str(path), "row": i, "reason": r.reason, "detail": r.detail, "raw": raw})
                 continue
-            info = row.get("extra_info") if isinstance(row.get("extra_info"), dict) else {}
+            info = dict_field(row, "extra_info")
             row["extra_info"] = {**info, "index": info.get("index", len(kept))}
             counts["kept"] += 1
             kept.append(row)

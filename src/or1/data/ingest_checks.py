@@ -9,10 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["ABILITIES", "Reject", "check_ability", "check_answer", "check_tests", "text_value"]
+from or1.config import ABILITIES
 
-ABILITIES = ("math", "code")  # the verifier families (rewards/registry.py)
-
+__all__ = ["Reject", "check_ability", "check_answer", "check_tests", "text_value"]
 
 class Reject(Exception):
     """A row that cannot become a schema row; `reason` is a short snake_case word, `detail` says more."""

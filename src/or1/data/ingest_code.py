@@ -40,9 +40,8 @@ from typing import Any
 
 from or1.data.ingest_checks import Reject, check_tests, text_value
 
-__all__ = ["CODE_FORMATS", "decode_lcb_tests", "detect_code_format", "lcb_statement", "to_code_row"]
+__all__ = ["decode_lcb_tests", "detect_code_format", "lcb_statement", "to_code_row"]
 
-CODE_FORMATS = ("livecodebench", "taco", "leetcode")
 MAX_DECOMPRESSED_BYTES = 1 << 30  # a zlib bomb stops here instead of filling memory
 _STDIN_NOTE = ("Read the input from standard input and write the answer to standard output. "
                "Give your program in one ```python code block.")
@@ -279,7 +278,7 @@ class _JsonNames(ast.NodeTransformer):
 
 def _parse(text: str, mode: str, column: str, k: int) -> ast.AST:
     try:
-        return ast.parse(text, mode=mode)  # type: ignore[call-overload]
+        return ast.parse(text, mode=mode)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
         raise _bad(column, f"test {k}: cannot parse {text[:80]!r}: {e}") from None
 

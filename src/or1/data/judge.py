@@ -11,63 +11,13 @@ replaced literally (problems are full of braces, so no `str.format`). Votes are 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
+from or1.config import JudgeOptions
 from or1.data.rows import Removal, StepOutcome, extra, row_uid
 from or1.data.text import problem_text
 
-__all__ = ["DEFAULT_PROMPT", "JudgeOptions", "judge_rows", "parse_verdict", "render_prompt"]
-
-DEFAULT_PROMPT = (
-    "You review problems for a reinforcement-learning data set. A good problem is self-contained, "
-    "unambiguous, needs no figure, and has exactly one correct final answer, which must match the "
-    "reference answer.\n\nProblem:\n{problem}\n\nReference answer: {answer}\n\n"
-    "Reply with one word, yes if the problem is good or no if it is not."
-)
-
-
-@dataclass(frozen=True)
-class JudgeOptions:
-    """How `judge` votes.
-
-    Attributes:
-        models: judge model directories; every judge votes `votes` times.
-        votes: samples per judge and problem.
-        min_votes: keep problems with at least this many votes over all judges.
-        prompt: the template (module docstring).
-        accept, reject: case-insensitive regexes of a verdict for and against.
-        temperature, top_p, max_tokens: sampling of the judges.
-        seed: judge j samples chunk c with seed + 1000 * j + c.
-        chunk: problems per engine call.
-    """
-
-    models: tuple[str, ...] = ()
-    votes: int = 4
-    min_votes: int = 2
-    prompt: str = DEFAULT_PROMPT
-    accept: str = r"\byes\b"
-    reject: str = r"\bno\b"
-    temperature: float = 1.0
-    top_p: float = 1.0
-    max_tokens: int = 512
-    seed: int = 0
-    chunk: int = 64
-
-    def __post_init__(self) -> None:
-        if not self.models:
-            raise ValueError("judge.models: give at least one judge model directory")
-        if self.votes < 1 or not 0 <= self.min_votes <= self.votes * len(self.models):
-            raise ValueError(f"judge.min_votes={self.min_votes} must be in 0..votes x judges "
-                             f"({self.votes} x {len(self.models)}), judge.votes >= 1")
-        if "{problem}" not in self.prompt:
-            raise ValueError("judge.prompt must contain {problem}")
-        for key in ("accept", "reject"):
-            try:
-                re.compile(getattr(self, key))
-            except re.error as e:
-                raise ValueError(f"judge.{key}={getattr(self, key)!r} is not a regex: {e}") from None
-
+__all__ = ["judge_rows", "parse_verdict", "render_prompt"]
 
 def render_prompt(template: str, row: dict[str, Any]) -> str:
     """The judge's user message for one row."""

@@ -27,16 +27,25 @@ from typing import Any
 
 import yaml
 
-from or1.data.clean import CleanOptions, clean_rows
-from or1.data.decontaminate import DecontamOptions, decontaminate_rows
-from or1.data.dedup import DedupOptions, dedup_rows
-from or1.data.difficulty import DifficultyOptions, difficulty_rows, progress_path
+from or1.config import (
+    CleanOptions,
+    DecontamOptions,
+    DedupOptions,
+    DifficultyOptions,
+    IngestOptions,
+    JudgeOptions,
+    SelectOptions,
+)
+from or1.data.clean import clean_rows
+from or1.data.decontaminate import decontaminate_rows
+from or1.data.dedup import dedup_rows
+from or1.data.difficulty import difficulty_rows, progress_path
 from or1.data.funnel import funnel_markdown, funnel_png
-from or1.data.ingest import IngestOptions, ingest
-from or1.data.judge import JudgeOptions, judge_rows
+from or1.data.ingest import ingest
+from or1.data.judge import judge_rows
 from or1.data.report import run_step
 from or1.data.rows import StepOutcome, write_json
-from or1.data.select import SelectOptions, select_rows
+from or1.data.select import select_rows
 
 __all__ = ["OPTIONS", "load_pipeline", "make_options", "run_data_step", "run_pipeline"]
 
@@ -123,6 +132,7 @@ def run_pipeline(path: str | Path) -> dict[str, Any]:
             inputs = extras["inputs"] if isinstance(extras["inputs"], list) else [extras["inputs"]]
             reports.append(ingest(inputs, out, opts))
         else:
+            assert current is not None  # load_pipeline: `input`, or ingest first
             reports.append(run_data_step(name, current, out, opts))
         current = str(out)
     table = funnel_markdown(reports)

@@ -36,7 +36,8 @@ def build_report(step: str, inputs: list[str], output: str, count_in: int, outco
     stats (the step's own figures, e.g. dedup clusters), removed_rows ([{uid, reason, detail}]), seconds.
     """
     reasons = Counter(r.reason for r in outcome.removed)
-    opts = dataclasses.asdict(options) if dataclasses.is_dataclass(options) else dict(options or {})
+    is_instance = dataclasses.is_dataclass(options) and not isinstance(options, type)
+    opts = dataclasses.asdict(options) if is_instance else dict(options or {})
     return {
         "step": step,
         "inputs": inputs,

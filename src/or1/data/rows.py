@@ -17,7 +17,7 @@ from or1.atomic import write_text_atomic
 from or1.problems.schema import Problem, decode_ground_truth, read_table
 
 __all__ = [
-    "Removal", "StepOutcome", "extra", "read_table_rows", "row_problem", "row_uid", "write_json",
+    "Removal", "StepOutcome", "dict_field", "extra", "read_table_rows", "row_problem", "row_uid", "write_json",
 ]
 
 
@@ -49,6 +49,12 @@ class StepOutcome:
     stats: dict[str, Any] = field(default_factory=dict)
 
 
+def dict_field(row: dict[str, Any], key: str) -> dict[str, Any]:
+    """`row[key]` when it is a dict, else a new empty one (missing, or a parquet null read back as None)."""
+    value = row.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def extra(row: dict[str, Any]) -> dict[str, Any]:
     """The row's `extra_info` dict, created in place when missing (parquet nulls read back as None)."""
     info = row.get("extra_info")
@@ -60,7 +66,7 @@ def extra(row: dict[str, Any]) -> dict[str, Any]:
 
 def row_uid(row: dict[str, Any], position: int) -> str:
     """`data_source/index`, else `data_source/id`, else `data_source/#position` (as `load_problems` names rows)."""
-    info = row.get("extra_info") if isinstance(row.get("extra_info"), dict) else {}
+    info = dict_field(row, "extra_info")
     key = info.get("index")
     if key is None:
         key = info.get("id")

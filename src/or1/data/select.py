@@ -12,54 +12,14 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any
 
+from or1.config import SelectOptions, parse_keep
 from or1.data.rows import Removal, StepOutcome, row_uid
 from or1.problems.schema import DataError
 
-__all__ = ["SelectOptions", "difficulty_value", "model_difficulty", "parse_keep", "select_rows"]
-
-_RANGE = re.compile(r"^\s*(\d*)\s*\.\.\s*(\d*)\s*$")
-
-
-def parse_keep(spec: str) -> tuple[int | None, int | None]:
-    """`"1..15"` -> (1, 15); either bound may be left out (`"..15"`, `"1.."`); `"7"` -> (7, 7).
-
-    Raises:
-        ValueError: not of that form, or low > high.
-    """
-    if spec.strip().isdigit():
-        return int(spec), int(spec)
-    m = _RANGE.match(spec)
-    if not m:
-        raise ValueError(f"select.keep={spec!r} must look like 1..15, ..15, 1.. or 7")
-    lo, hi = (int(g) if g else None for g in m.groups())
-    if lo is not None and hi is not None and lo > hi:
-        raise ValueError(f"select.keep={spec!r}: the low bound is above the high bound")
-    return lo, hi
-
-
-@dataclass(frozen=True)
-class SelectOptions:
-    """Which rows `select` keeps.
-
-    Attributes:
-        keep: inclusive range of failures to keep (`parse_keep`), the paper's 1..15 for 16 samples.
-        model_name: the `model_difficulty` key, e.g. DeepSeek-R1-Distill-Qwen-7B.
-    """
-
-    keep: str = "1..15"
-    model_name: str = ""
-
-    def __post_init__(self) -> None:
-        parse_keep(self.keep)
-        if not self.model_name:
-            raise ValueError("select.model_name: name the base model whose difficulty to use "
-                             "(a key of extra_info.model_difficulty, e.g. DeepSeek-R1-Distill-Qwen-7B)")
-
+__all__ = ["difficulty_value", "model_difficulty", "select_rows"]
 
 def model_difficulty(row: dict[str, Any]) -> dict[str, Any]:
     """`extra_info.model_difficulty` as a dict (a struct, or a JSON string in some copies of the data)."""

@@ -22,7 +22,7 @@ from or1.config_load import apply_overrides, build
 from or1.eval.avg_at_k import AvgAtK, evaluate
 from or1.policy import build_policy, hf_engine
 from or1.problems.schema import load_problems, write_rows
-from or1.rewards.registry import RewardRegistry
+from or1.rewards.registry import RewardScorer
 from or1.tiny.task import make_rows
 from or1.trainer.loop import train
 from or1.trainer.setup import build_scorer
@@ -72,7 +72,7 @@ def write_splits(data_dir: Path, size: DemoSize, seed: int) -> dict[str, Path]:
     return paths
 
 
-def sft_warm_start(out: Path, paths: dict[str, Path], size: DemoSize, seed: int, scorer: RewardRegistry,
+def sft_warm_start(out: Path, paths: dict[str, Path], size: DemoSize, seed: int, scorer: RewardScorer,
                 cfg: TrainConfig, progress: bool) -> tuple[Path, list[float], list[dict[str, float]]]:
     """SFT until greedy dev accuracy reaches `size.sft_target` (checked every `sft_chunk` steps) or the cap."""
     from or1.trainer.sft import sft
@@ -101,7 +101,7 @@ def sft_warm_start(out: Path, paths: dict[str, Path], size: DemoSize, seed: int,
     return sft_dir, losses, checks
 
 
-def _evaluate_model(path: Path, test: list, size: DemoSize, scorer: RewardRegistry, cfg: TrainConfig,
+def _evaluate_model(path: Path, test: list, size: DemoSize, scorer: RewardScorer, cfg: TrainConfig,
                     seed: int) -> list[AvgAtK]:
     model, tok = build_policy(cfg.model, seed, path=path)
     engine = hf_engine(model, tok, max_batch=256)

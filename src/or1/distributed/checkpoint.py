@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.distributed.checkpoint as dcp
@@ -52,7 +53,7 @@ def load_sharded(path: str | Path, model: nn.Module, optimizer: torch.optim.Opti
     if not (Path(path) / ".metadata").is_file():
         raise FileNotFoundError(f"{path} is not a sharded checkpoint (no .metadata)")
     msd, osd = get_state_dict(model, optimizer)  # the target layout: this launch's shards
-    state = {"model": msd, "optimizer": osd}
+    state: dict[str, Any] = {"model": msd, "optimizer": osd}
     dcp.load(state, checkpoint_id=Path(path))
     set_state_dict(model, optimizer, model_state_dict=state["model"], optim_state_dict=state["optimizer"])
 
@@ -67,7 +68,7 @@ def save_hf(model: nn.Module, tokenizer: PreTrainedTokenizerBase, out_dir: str |
     weights = full_state_dict(model)
     if is_main():
         with torch.device("meta"):
-            plain = AutoModelForCausalLM.from_config(model.config)  # type: ignore[arg-type]
+            plain = AutoModelForCausalLM.from_config(model.config)
         plain.load_state_dict(weights, assign=True)
         plain.tie_weights()
         with atomic_dir(out) as tmp:

@@ -28,6 +28,8 @@ class SliceEngine(Protocol):
 
     def sync_weights(self) -> None: ...
 
+    def close(self) -> None: ...
+
 
 class DataParallelEngine:
     """`RolloutEngine` over one engine per tensor-parallel group; all ranks call `generate` together.
@@ -64,6 +66,4 @@ class DataParallelEngine:
         self.engine.sync_weights()
 
     def close(self) -> None:
-        close = getattr(self.engine, "close", None)
-        if close is not None:
-            close()
+        self.engine.close()

@@ -7,6 +7,8 @@ optimiser state built on them are sharded dim-0 across ranks as DTensors.
 
 from __future__ import annotations
 
+from typing import TypeVar, cast
+
 import torch
 import torch.distributed as dist
 from torch import nn
@@ -16,6 +18,8 @@ from torch.distributed.fsdp import FSDPModule, fully_shard
 from or1.distributed.precision import choose_precision, set_precision
 
 __all__ = ["decoder_layers", "full_state_dict", "wrap_model"]
+
+M = TypeVar("M", bound=nn.Module)
 
 
 def decoder_layers(model: nn.Module) -> list[nn.Module]:
@@ -34,8 +38,7 @@ def decoder_layers(model: nn.Module) -> list[nn.Module]:
     return layers
 
 
-def wrap_model(model: nn.Module, *, mixed_precision: bool = False, activation_checkpointing: bool = False
-               ) -> nn.Module:
+def wrap_model(model: M, *, mixed_precision: bool = False, activation_checkpointing: bool = False) -> M:
     """Shard `model` in place with FSDP2: each decoder layer, then the root. One process: not sharded.
 
     Either way the run's precision (`precision.choose_precision`) is recorded on the model: the trainer's
@@ -97,4 +100,4 @@ def full_state_dict(model: nn.Module) -> dict[str, torch.Tensor]:
     if not dist.is_initialized():
         return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
     opts = StateDictOptions(full_state_dict=True, cpu_offload=True)
-    return get_model_state_dict(model, options=opts)
+    return cast(dict[str, torch.Tensor], get_model_state_dict(model, options=opts))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from or1.distributed.world import broadcast_object
-from or1.rewards.registry import RewardRegistry, ScoreRequest
+from or1.rewards.registry import RewardScorer, ScoreRequest
 from or1.rewards.types import RewardResult
 
 __all__ = ["RankZeroScorer"]
@@ -23,12 +24,12 @@ class RankZeroScorer:
         registry: the verifiers on rank 0; None on the other ranks.
     """
 
-    def __init__(self, registry: RewardRegistry | None) -> None:
+    def __init__(self, registry: RewardScorer | None) -> None:
         self.registry = registry
 
     def score(self, requests: Sequence[ScoreRequest]) -> list[RewardResult]:
         results = self.registry.score(requests) if self.registry is not None else None
-        return broadcast_object(results)  # type: ignore[return-value]
+        return cast(list[RewardResult], broadcast_object(results))  # every rank: rank 0's list
 
     def close(self) -> None:
         if self.registry is not None:

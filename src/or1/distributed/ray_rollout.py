@@ -39,7 +39,7 @@ class _RolloutWorker:
     def __init__(self, model_cls: type[PreTrainedModel], config: PretrainedConfig, dtype: torch.dtype,
                  state: dict[str, Tensor], version: int, eos_ids: list[int], pad_id: int, max_batch: int) -> None:
         device = "cuda" if torch.cuda.is_available() else "cpu"  # Ray exposes only the GPUs it assigned
-        self.model = model_cls(config).to(device=device, dtype=dtype)
+        self.model = model_cls(config).to(device=device, dtype=dtype)  # type: ignore[call-arg]  # wrapped .to
         self.engine = HFEngine(self.model, eos_ids, pad_id, max_batch)
         self.load(state, version)
 

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from transformers import PreTrainedTokenizerBase
 
 from or1.problems.schema import Problem
-from or1.rewards.registry import RewardRegistry
+from or1.rewards.registry import RewardScorer
 from or1.rollout.types import RolloutEngine, SamplingParams
 from or1.sampling import Sample, sample_and_score
 from or1.stats import avg_at_k, bootstrap_ci, pass_at_k
@@ -47,7 +47,7 @@ def summarize(samples: Sequence[Sequence[Sample]], temperature: float) -> AvgAtK
 
 
 def evaluate(engine: RolloutEngine, tokenizer: PreTrainedTokenizerBase, problems: Sequence[Problem],
-             registry: RewardRegistry, *, k: int, temperatures: Sequence[float], max_tokens: int,
+             registry: RewardScorer, *, k: int, temperatures: Sequence[float], max_tokens: int,
              seed: int = 1234, top_p: float = 1.0) -> list[AvgAtK]:
     """Sample K responses per problem at each temperature and summarise."""
     out = []

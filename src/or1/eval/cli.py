@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from or1.config import EvalConfig
+from or1.config import EvalConfig, WeightDtype
 from or1.config_flags import add_flags
 
 __all__ = ["FLAGS", "add_parser", "engine_loader", "resolve_model"]
@@ -40,7 +40,7 @@ def resolve_model(path: str) -> Path:
     return resolve_model_dir(path, "--model")
 
 
-def engine_loader(model_dir: Path, dtype: str, device: str, max_batch: int) -> Any:
+def engine_loader(model_dir: Path, dtype: WeightDtype, device: str, max_batch: int) -> Any:
     """A zero-argument function that loads the model and returns (HF rollout engine, tokenizer)."""
 
     def load() -> tuple[Any, Any]:

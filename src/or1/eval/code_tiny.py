@@ -43,18 +43,20 @@ def ground_truth(p: StdinProblem | CallProblem) -> dict[str, Any]:
 
 
 def _prompt(p: StdinProblem | CallProblem) -> str:
-    example = p.inputs[0]
     if isinstance(p, StdinProblem):
+        example = p.inputs[0]
         sample = f"\n\nExample input:\n{example}\nExample output:\n{p.oracle(example)}"
         return _INTRO + p.statement + sample + _STDIN_FORMAT
-    sample = f"\n\nExample: arguments {', '.join(map(json.dumps, example))} -> {json.dumps(p.oracle(*example))}"
+    args = p.inputs[0]
+    sample = f"\n\nExample: arguments {', '.join(map(json.dumps, args))} -> {json.dumps(p.oracle(*args))}"
     return _INTRO + p.statement + sample + _CALL_FORMAT.format(signature=p.signature)
 
 
 def build_rows() -> list[dict[str, Any]]:
     """Every problem as a schema row; stdin problems first, then call-based ones."""
     rows = []
-    for i, p in enumerate((*STDIN, *CALL)):
+    problems: tuple[StdinProblem | CallProblem, ...] = (*STDIN, *CALL)
+    for i, p in enumerate(problems):
         rows.append({
             "data_source": DATA_SOURCE,
             "prompt": [{"role": "user", "content": _prompt(p)}],

@@ -44,12 +44,13 @@ class Problem:
     extra_info: dict[str, Any] = field(default_factory=dict)
 
 
-def decode_ground_truth(raw: str) -> Any:
+def decode_ground_truth(raw: Any) -> Any:
     """Decode `reward_model.ground_truth` as the original loader does, without its pitfalls.
 
     The release stores code tests and lists of math answers as JSON strings. A string that decodes to a
-    list or dict is returned decoded; anything else stays the raw string, so "025" and "204" are never
-    turned into numbers (json would read "204" as an int and lose AIME's zero padding elsewhere).
+    list or dict is returned decoded; anything else (another JSON value, a non-string) is returned as it is,
+    so "025" and "204" are never turned into numbers (json would read "204" as an int and lose AIME's zero
+    padding elsewhere).
     """
     try:
         value = json.loads(raw)

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from or1.config import VerifyConfig
 from or1.rewards.types import RewardResult
 
-__all__ = ["RewardRegistry", "ScoreRequest", "Scorer", "default_registry"]
+__all__ = ["RewardRegistry", "RewardScorer", "ScoreRequest", "Scorer", "default_registry"]
 
 
 class Scorer(Protocol):
@@ -35,6 +35,14 @@ class ScoreRequest:
     ability: str
     data_source: str
     ground_truth: Any
+
+
+class RewardScorer(Protocol):
+    """What the trainer and evaluation score with: `RewardRegistry`, its Ray and rank-0 forms, the guarded one."""
+
+    def score(self, requests: Sequence[ScoreRequest]) -> list[RewardResult]: ...
+
+    def close(self) -> None: ...
 
 
 class RewardRegistry:

@@ -8,6 +8,7 @@ cache is all a decoder needs.
 from __future__ import annotations
 
 import contextlib
+from typing import cast
 
 import torch
 from torch import Tensor
@@ -60,6 +61,9 @@ class HFEngine:
     def sync_weights(self) -> None:
         """Nothing to do: the engine samples from the trainer's own module."""
 
+    def close(self) -> None:
+        """Nothing to release: the module belongs to the caller."""
+
     def generate(self, prompt_ids: list[list[int]], params: SamplingParams, seed: int) -> RolloutBatch:
         """Sample `params.n` responses per prompt, grouped contiguously; deterministic given `seed`."""
         if params.n < 1 or params.max_tokens < 1:
@@ -108,7 +112,7 @@ class HFEngine:
                          use_cache=True, logits_to_keep=1, **{self._cache_arg: cache})
         inv = torch.tensor(inverse, dtype=torch.long, device=device)  # (B,) row -> its distinct prompt
         if len(uniq) < B:
-            cache.reorder_cache(inv)
+            cache.reorder_cache(cast(torch.LongTensor, inv))  # a long tensor; transformers types it so
         logits = out.logits[inv, -1]  # (B, V)
         L = mask.shape[1]
         # The attention mask for the whole decode, written once: prompt part, then ones (a slice per step).
@@ -132,7 +136,7 @@ class HFEngine:
                 break
             if (alive.numel() - n_alive) * 16 >= alive.numel():  # drop ended rows from the batch
                 keep = alive.nonzero().squeeze(1)  # (b',)
-                cache.reorder_cache(keep)
+                cache.reorder_cache(cast(torch.LongTensor, keep))
                 row, tok, attn, next_pos, alive = row[keep], tok[keep], attn[keep], next_pos[keep], alive[keep]
             out = self.model(input_ids=tok[:, None], attention_mask=attn[:, : L + t + 1] if padded else None,
                              position_ids=next_pos, use_cache=True, **{self._cache_arg: cache})

@@ -42,7 +42,7 @@ def gather_cache(cache: DynamicCache, index: Tensor) -> DynamicCache:
     if layers is not None:
         kv = [(x.keys, x.values) for x in layers]
     else:
-        kv = list(zip(cache.key_cache, cache.value_cache, strict=True))
+        kv = list(zip(cache.key_cache, cache.value_cache, strict=True))  # type: ignore[attr-defined]
     out = DynamicCache()
     for i, (k, v) in enumerate(kv):
         out.update(k.index_select(0, index), v.index_select(0, index), i)

@@ -31,7 +31,7 @@ class SamplingParams:
 
 @dataclass
 class RolloutBatch:
-    """N = P·G sampled responses, right-padded to the longest one.
+    """N = P·G sampled responses, right-padded to the longest one; the one batch type from sampling to update.
 
     Attributes:
         prompt_ids: the P prompts' token ids (unpadded), one entry per prompt, not per response.
@@ -41,6 +41,7 @@ class RolloutBatch:
             computed from logits / temperature (the distribution the trainer's ratio uses); 0 on padding.
         truncated: (N,) bool, True when the response hit `max_tokens` without EOS.
         group_size: G.
+        rewards: (N,) float32 once the responses are scored (`sampling.generate_and_score`), else None.
     """
 
     prompt_ids: list[list[int]]
@@ -49,10 +50,33 @@ class RolloutBatch:
     old_logp: Tensor
     truncated: Tensor
     group_size: int
+    rewards: Tensor | None = None
 
     @property
     def lengths(self) -> Tensor:
         return self.resp_mask.sum(-1)  # (N,)
+
+    @property
+    def num_groups(self) -> int:
+        return len(self.prompt_ids)
+
+    def scored(self) -> Tensor:
+        """The (N,) rewards; a ValueError when the responses are not scored yet."""
+        if self.rewards is None:
+            raise ValueError("the batch is not scored (rewards are set by sampling.generate_and_score)")
+        return self.rewards
+
+    def row_prompts(self) -> list[list[int]]:
+        """The prompt of each of the N rows (the same list object for a group's rows)."""
+        return [p for p in self.prompt_ids for _ in range(self.group_size)]
+
+    def groups(self, idx: list[int]) -> RolloutBatch:
+        """The sub-batch of the given groups, in the given order (whole groups only)."""
+        g = self.group_size
+        t = torch.tensor([i * g + j for i in idx for j in range(g)], dtype=torch.long)
+        return RolloutBatch([self.prompt_ids[i] for i in idx], self.response_ids[t], self.resp_mask[t],
+                            self.old_logp[t], self.truncated[t], g,
+                            None if self.rewards is None else self.rewards[t])
 
 
 def pad_cat(parts: Sequence[Tensor], value: float | int | bool, width: int | None = None) -> Tensor:
@@ -65,10 +89,13 @@ def pad_cat(parts: Sequence[Tensor], value: float | int | bool, width: int | Non
 
 
 def cat_batches(parts: list[RolloutBatch], pad_id: int) -> RolloutBatch:
-    """Concatenate batches over responses, right-padding (N_i, T_i) tensors to the widest T.
+    """Concatenate batches over responses, right-padding (N_i, T_i) tensors to the widest T; the only
+    concatenator (engines' chunks, data-parallel ranks' shares, the trainer's kept groups).
 
-    Shapes: parts[i].response_ids (N_i, T_i) -> (ΣN_i, max T_i); prompt_ids concatenated likewise.
+    Rewards are concatenated when every part has them. Shapes: parts[i].response_ids (N_i, T_i) ->
+    (ΣN_i, max T_i); prompt_ids concatenated likewise.
     """
+    scored = all(p.rewards is not None for p in parts)
     return RolloutBatch(
         prompt_ids=[ids for p in parts for ids in p.prompt_ids],
         response_ids=pad_cat([p.response_ids for p in parts], pad_id),  # (N, T)
@@ -76,6 +103,7 @@ def cat_batches(parts: list[RolloutBatch], pad_id: int) -> RolloutBatch:
         old_logp=pad_cat([p.old_logp for p in parts], 0.0),  # (N, T)
         truncated=torch.cat([p.truncated for p in parts]),  # (N,)
         group_size=parts[0].group_size,
+        rewards=torch.cat([p.scored() for p in parts]) if scored else None,  # (N,)
     )
 
 
@@ -88,4 +116,8 @@ class RolloutEngine(Protocol):
 
     def sync_weights(self) -> None:
         """Make the engine sample from the trainer's current weights (no-op when it shares the model)."""
+        ...
+
+    def close(self) -> None:
+        """Release what the engine holds beyond memory (actors, processes); idempotent."""
         ...

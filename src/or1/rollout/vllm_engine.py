@@ -183,3 +183,6 @@ class VLLMEngine:
     def wake_up(self) -> None:
         self.llm.wake_up()
         self._asleep = False
+
+    def close(self) -> None:
+        """Nothing beyond memory to release: vLLM's engine frees its GPU memory when this object goes."""

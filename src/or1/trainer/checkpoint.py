@@ -17,7 +17,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 import torch
 from torch import nn
@@ -40,7 +40,7 @@ _DISK_FULL_MARKERS = ("No space left", "StorageFull", "unexpected pos", "file wr
 def _torch_save(obj: Any, path: Path) -> dict[str, Any]:
     """torch.save through a hashing writer: the file's manifest entry costs no second read."""
     with HashingWriter(path) as w:
-        torch.save(obj, w)
+        torch.save(obj, cast(IO[bytes], w))  # a binary file as far as torch.save needs (write, flush)
     return w.digest()
 
 

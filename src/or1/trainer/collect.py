@@ -5,65 +5,23 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import torch
-from torch import Tensor
 from transformers import PreTrainedTokenizerBase
 
 from or1.algo.filtering import informative_groups
 from or1.algo.stages import Stage
 from or1.problems.schema import Problem
-from or1.rewards.registry import RewardRegistry
-from or1.rollout.types import RolloutEngine, SamplingParams, pad_cat
+from or1.rewards.registry import RewardScorer
+from or1.rollout.types import RolloutBatch, RolloutEngine, SamplingParams, cat_batches
 from or1.sampling import generate_and_score
 from or1.trainer.prompt_sampler import PromptSampler
 from or1.trainer.samples_log import ScoredRollouts
 
-__all__ = ["STATUSES", "StepBatch", "collect_groups"]
+__all__ = ["STATUSES", "collect_groups"]
 
 # Verifier statuses every step logs a fraction of (rewards/types.py); others appear when they occur.
 STATUSES = ("ok", "wrong", "unfinished", "no_answer", "timeout", "error")
-
-
-@dataclass
-class StepBatch:
-    """The N = P·G responses a policy update trains on, groups contiguous.
-
-    Shapes: response_ids/resp_mask/old_logp (N, T); truncated, rewards (N,). `prompts` has N entries.
-    """
-
-    prompts: list[list[int]]
-    response_ids: Tensor
-    resp_mask: Tensor
-    old_logp: Tensor
-    truncated: Tensor
-    rewards: Tensor
-    group_size: int
-
-    @property
-    def num_groups(self) -> int:
-        return self.rewards.numel() // self.group_size
-
-    def groups(self, idx: list[int]) -> StepBatch:
-        """The sub-batch of the given groups (whole groups only)."""
-        g = self.group_size
-        rows = [i * g + j for i in idx for j in range(g)]
-        t = torch.tensor(rows, dtype=torch.long)
-        return StepBatch([self.prompts[r] for r in rows], self.response_ids[t], self.resp_mask[t],
-                         self.old_logp[t], self.truncated[t], self.rewards[t], g)
-
-
-def _cat(batches: list[StepBatch]) -> StepBatch:
-    return StepBatch(
-        [p for b in batches for p in b.prompts],
-        pad_cat([b.response_ids for b in batches], 0),
-        pad_cat([b.resp_mask for b in batches], False),
-        pad_cat([b.old_logp for b in batches], 0.0),
-        torch.cat([b.truncated for b in batches]),
-        torch.cat([b.rewards for b in batches]),
-        batches[0].group_size,
-    )
 
 
 def _refill_size(batch_size: int, n_kept: int, n_sampled: int) -> int:
@@ -78,7 +36,7 @@ def _refill_size(batch_size: int, n_kept: int, n_sampled: int) -> int:
 def collect_groups(
     engine: RolloutEngine,
     tokenizer: PreTrainedTokenizerBase,
-    registry: RewardRegistry,
+    registry: RewardScorer,
     problems: list[Problem],
     prompt_ids: list[list[int]],
     sampler: PromptSampler,
@@ -89,7 +47,7 @@ def collect_groups(
     online_filter: bool,
     max_refills: int,
     on_first_try: Callable[[ScoredRollouts], None] | None = None,
-) -> tuple[StepBatch | None, dict[str, float]]:
+) -> tuple[RolloutBatch | None, dict[str, float]]:
     """Sample `stage.batch_size` prompts × G responses, score, and keep informative groups.
 
     With `online_filter`, groups whose rewards are all equal are dropped and more prompts are sampled
@@ -107,7 +65,7 @@ def collect_groups(
     """
     params = SamplingParams(n=stage.group_size, temperature=stage.temperature, top_p=top_p,
                             max_tokens=stage.max_response_length)
-    kept: list[StepBatch] = []
+    kept: list[RolloutBatch] = []
     n_kept, n_sampled, stats = 0, 0, {}
     for attempt in range(1 + (max_refills if online_filter else 0)):
         idx = sampler.next(_refill_size(stage.batch_size, n_kept, n_sampled))
@@ -116,7 +74,7 @@ def collect_groups(
                                                        params, seed + attempt)
         if attempt == 0 and on_first_try is not None:
             on_first_try(scored)
-        useful = informative_groups(batch.rewards, stage.group_size) if online_filter else \
+        useful = informative_groups(batch.scored(), stage.group_size) if online_filter else \
             torch.ones(len(idx), dtype=torch.bool)
         if attempt == 0:
             stats = step_stats | {"filter/kept_frac": useful.float().mean().item()}
@@ -128,12 +86,12 @@ def collect_groups(
             break
     stats["filter/tries"] = float(attempt + 1)
     stats["filter/groups"] = float(n_kept)
-    return (_cat(kept) if kept else None), stats
+    return (cat_batches(kept, _pad_id(tokenizer)) if kept else None), stats
 
 
-def _rollout_and_score(engine: RolloutEngine, tokenizer: PreTrainedTokenizerBase, registry: RewardRegistry,
+def _rollout_and_score(engine: RolloutEngine, tokenizer: PreTrainedTokenizerBase, registry: RewardScorer,
                        problems: list[Problem], prompt_ids: list[list[int]], idx: list[int],
-                       params: SamplingParams, seed: int) -> tuple[StepBatch, dict[str, float], ScoredRollouts]:
+                       params: SamplingParams, seed: int) -> tuple[RolloutBatch, dict[str, float], ScoredRollouts]:
     """G responses for each prompt in `idx`, scored: the batch, rollout statistics, and the texts with their
     verdicts.
 
@@ -142,14 +100,12 @@ def _rollout_and_score(engine: RolloutEngine, tokenizer: PreTrainedTokenizerBase
     """
     rb, texts, results = generate_and_score(engine, tokenizer, registry, [prompt_ids[i] for i in idx],
                                             [problems[i] for i in idx], params, seed)
-    rows = [i for i in idx for _ in range(params.n)]
-    rewards = torch.tensor([r.reward for r in results], dtype=torch.float32)  # (N,)
-    batch = StepBatch([prompt_ids[i] for i in rows], rb.response_ids, rb.resp_mask, rb.old_logp, rb.truncated,
-                      rewards, params.n)
+    rewards = rb.rewards  # (N,)
+    assert rewards is not None
     counts = Counter(r.status for r in results)
     status = {f"reward/status/{k}": counts.get(k, 0) / len(results) for k in sorted(set(STATUSES) | set(counts))}
     scored = ScoredRollouts(list(idx), texts, results, rb.lengths.tolist(), rb.truncated.tolist(), params.n)
-    return batch, {
+    return rb, {
         "reward/mean": rewards.mean().item(),
         "rollout/len_mean": rb.lengths.float().mean().item(),
         "rollout/len_max": rb.lengths.max().item(),
@@ -157,3 +113,8 @@ def _rollout_and_score(engine: RolloutEngine, tokenizer: PreTrainedTokenizerBase
         "reward/timeouts": float(sum(r.status == "timeout" for r in results)),
         **status,
     }, scored
+
+
+def _pad_id(tokenizer: PreTrainedTokenizerBase) -> int:
+    """The padding id of the kept groups' concatenation; padding is never read (masked everywhere)."""
+    return tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0

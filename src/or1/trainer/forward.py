@@ -144,24 +144,25 @@ class _Head:
     with_entropy: bool
     chunk_tokens: int | None
 
-    def token_logp(self, model: nn.Module, select: _Select, response_ids: Tensor, **inputs: Any) -> _Part:
+    def token_logp(self, model: PreTrainedModel, select: _Select, response_ids: Tensor, **inputs: Any) -> _Part:
         """model(**inputs), then logp (and entropy) of `response_ids` at the LM-head positions `select` picks.
 
         Shapes: select: (b, K, X) -> (b, w, X); response_ids (b, w) -> logp, entropy (b, w).
         """
-        if self.chunk_tokens is None:
+        chunk = self.chunk_tokens
+        if chunk is None:
             return _token_logp(select(model(**inputs).logits), response_ids, self.temperature, self.with_entropy)
 
         def head(hidden: Tensor, weight: Tensor) -> Tensor:  # (b, K, H) -> (b, w, 1 or 2)
             lp, ent = chunked_token_logp(select(hidden), weight, response_ids, self.temperature, self.with_entropy,
-                                         self.chunk_tokens)  # type: ignore[arg-type]
+                                         chunk)
             return torch.stack([lp] if ent is None else [lp, ent], -1)  # not a view: FSDP hooks what the model returns
 
         with _lm_head_replaced(model, head):
             out = model(**inputs).logits  # (b, w, 1 or 2): what `head` returned
         return out[..., 0], (out[..., 1] if self.with_entropy else None)
 
-    def call(self, model: nn.Module, **inputs: Any) -> Any:
+    def call(self, model: PreTrainedModel, **inputs: Any) -> Any:
         """model(**inputs); with chunks, its `.logits` are the LM head's input (the final hidden states)."""
         if self.chunk_tokens is None:
             return model(**inputs)
@@ -169,7 +170,7 @@ class _Head:
             return model(**inputs)
 
 
-def _plain_lm_head(model: nn.Module) -> bool:
+def _plain_lm_head(model: PreTrainedModel) -> bool:
     """Whether the model's logits are exactly its output embedding's matmul (a bias-free `nn.Linear`, no
     soft-capping or logit scale after it), so the LM head can be replaced by the chunked computation."""
     head = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
@@ -179,7 +180,7 @@ def _plain_lm_head(model: nn.Module) -> bool:
 
 
 @contextmanager
-def _lm_head_replaced(model: nn.Module, fn: Callable[[Tensor, Tensor], Tensor]) -> Iterator[None]:
+def _lm_head_replaced(model: PreTrainedModel, fn: Callable[[Tensor, Tensor], Tensor]) -> Iterator[None]:
     """For the calls inside, the LM head returns fn(its input, its weight) instead of the logits.
 
     Why inside the model's own forward, not by calling the base model: under FSDP2 the root unit gathers the

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from or1.rewards.pool import total_restarts
-from or1.rewards.registry import ScoreRequest
+from or1.rewards.registry import RewardScorer, ScoreRequest
 from or1.rewards.types import RewardResult
 from or1.rollout.types import RolloutBatch, RolloutEngine, SamplingParams
 from or1.trainer.watchdog import Watchdog
@@ -34,7 +34,10 @@ class GuardedEngine:
     def sync_weights(self) -> None:
         self.engine.sync_weights()
 
-    def __getattr__(self, name: str) -> Any:  # close(), engine-specific extras
+    def close(self) -> None:
+        self.engine.close()
+
+    def __getattr__(self, name: str) -> Any:  # engine-specific extras (vLLM's sleep/wake_up)
         return getattr(self.engine, name)
 
 
@@ -45,7 +48,7 @@ class GuardedScorer:
         registry: anything with `score(requests)` and `close()` (`RewardRegistry`, Ray, rank-0 scorers).
     """
 
-    def __init__(self, registry: Any, watchdog: Watchdog) -> None:
+    def __init__(self, registry: RewardScorer, watchdog: Watchdog) -> None:
         self.registry, self.watchdog = registry, watchdog
         self._timeouts = self._errors = 0
         self._restarts_at = total_restarts()

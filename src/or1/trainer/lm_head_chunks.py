@@ -9,9 +9,11 @@ in backward; what is kept for backward is the hidden states, the weight and two 
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import Tensor
-from torch.autograd.function import FunctionCtx, once_differentiable
+from torch.autograd.function import once_differentiable
 
 __all__ = ["CHUNK_TOKENS", "VOCAB_CHUNK", "chunked_token_logp"]
 
@@ -65,7 +67,7 @@ class _ChunkedLogp(torch.autograd.Function):
     """Forward and backward of `chunked_token_logp` over (N, H) hidden states, block by block."""
 
     @staticmethod
-    def forward(ctx: FunctionCtx, hidden: Tensor, weight: Tensor, targets: Tensor, temperature: float,
+    def forward(ctx: Any, hidden: Tensor, weight: Tensor, targets: Tensor, temperature: float,
                 with_entropy: bool, chunk: int, vocab_chunk: int) -> tuple[Tensor, Tensor]:
         n = hidden.shape[0]
         logp = torch.empty(n, dtype=torch.float32, device=hidden.device)  # (N,)
@@ -97,14 +99,14 @@ class _ChunkedLogp(torch.autograd.Function):
 
     @staticmethod
     @once_differentiable
-    def backward(ctx: FunctionCtx, g_logp: Tensor | None, g_ent: Tensor | None
+    def backward(ctx: Any, g_logp: Tensor | None, g_ent: Tensor | None
                  ) -> tuple[Tensor | None, Tensor | None, None, None, None, None, None]:
-        hidden, weight, targets, lse, mean_s = ctx.saved_tensors  # type: ignore[attr-defined]
-        tau, chunk, vchunk = ctx.temperature, ctx.chunk, ctx.vocab_chunk  # type: ignore[attr-defined]
+        hidden, weight, targets, lse, mean_s = ctx.saved_tensors
+        tau, chunk, vchunk = ctx.temperature, ctx.chunk, ctx.vocab_chunk
         want_h, want_w = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
         n = hidden.shape[0]
         g_logp = torch.zeros_like(lse) if g_logp is None else g_logp.float()  # (N,)
-        g_ent = g_ent.float() if g_ent is not None and ctx.with_entropy else None  # type: ignore[attr-defined]
+        g_ent = g_ent.float() if g_ent is not None and ctx.with_entropy else None
         d_hidden = torch.empty_like(hidden) if want_h else None  # (N, H)
         # fp32 accumulator over position blocks: a bf16 one would round once per block.
         d_weight = torch.zeros(weight.shape, dtype=torch.float32, device=weight.device) if want_w else None

@@ -28,14 +28,14 @@ from or1.config import TrainConfig
 from or1.config_load import dump_config
 from or1.distributed import all_reduce_sum, broadcast_object, full_state_dict
 from or1.distributed import shutdown as shutdown_distributed
-from or1.rollout.types import SamplingParams
+from or1.rollout.types import RolloutBatch, SamplingParams
 from or1.sampling import sample_and_score
 from or1.stats import avg_at_k
 from or1.trainer.checkpoint import save_checkpoint, save_checkpoint_sharded
 from or1.trainer.collect import collect_groups
 from or1.trainer.run import Run, colocated, setup
 from or1.trainer.samples_log import ScoredRollouts, rollout_rows, validation_rows
-from or1.trainer.update import policy_update, recompute_old_logp
+from or1.trainer.update import algo_numbers, policy_update, recompute_old_logp
 
 __all__ = ["Run", "setup", "train", "train_step"]
 
@@ -106,9 +106,8 @@ def _close(run: Run) -> None:
         run.metrics.close()
     if run.scorer is not None:
         run.scorer.close()
-    close_engine = getattr(run.engine, "close", None)  # Ray rollout actors
-    if close_engine is not None:
-        close_engine()
+    if run.engine is not None:
+        run.engine.close()  # Ray rollout actors
     if run.cfg.ray.enabled and run.main:
         from or1.distributed.ray_cluster import shutdown as shutdown_ray
 
@@ -126,10 +125,11 @@ def _save(run: Run, step: int) -> Path:
 def train_step(run: Run, stage: Stage) -> dict[str, float]:
     """One recipe step: rollouts → rewards → informative groups → advantages → PPO-clip updates → α update."""
     cfg, state, w, t0 = run.cfg, run.state, run.world, time.perf_counter()
-    batch, metrics = None, {}
+    batch: RolloutBatch | None = None
+    metrics: dict[str, float] = {}
     scored: list[ScoredRollouts] = []  # the first try's responses, on a step that logs them
     keep = run.samples_log is not None and run.samples_log.due(state.step + 1)
-    if run.samples:
+    if run.engine is not None and run.scorer is not None:  # run.samples
         batch, metrics = collect_groups(
             run.engine, run.tokenizer, run.scorer, run.problems, run.prompt_ids, state.sampler, stage,
             top_p=cfg.rollout.top_p, seed=_seed(cfg.seed, state.step, 0), online_filter=cfg.filter.online,
@@ -154,7 +154,7 @@ def train_step(run: Run, stage: Stage) -> dict[str, float]:
         coef = _entropy_coef(cfg, state.controller, h_est)
         with run.watchdog.phase("update"):
             metrics |= policy_update(run.model, run.optimizer, batch, mini_batch_groups=stage.mini_batch_size,
-                                     algo=a, temperature=stage.temperature, entropy_coef=coef,
+                                     **algo_numbers(a), temperature=stage.temperature, entropy_coef=coef,
                                      pad_id=run.tokenizer.pad_token_id, rank=w.rank, world_size=w.world_size,
                                      global_sum=all_reduce_sum if w.distributed else None)
         if cfg.entropy.adaptive:
@@ -214,7 +214,7 @@ def maybe_offline_filter(run: Run, stage: Stage, bar: Progress | None = None) ->
     if stage.index <= state.filtered_stage:
         return
     state.filtered_stage = stage.index
-    if not cfg.filter.offline or not run.samples:
+    if not cfg.filter.offline or run.engine is None or run.scorer is None:  # not run.samples
         return
     n = cfg.filter.offline_samples
     active = state.sampler.active

@@ -25,6 +25,7 @@ from or1.distributed.dp_rollout import DataParallelEngine
 from or1.distributed.rank_zero import RankZeroScorer
 from or1.policy import build_policy
 from or1.problems.schema import Problem
+from or1.rewards.registry import RewardScorer
 from or1.trainer.checkpoint import load_checkpoint, restore_optimizer
 from or1.trainer.danger_signs import DangerWatch
 from or1.trainer.guards import GuardedEngine, GuardedScorer
@@ -107,9 +108,9 @@ def setup(cfg: TrainConfig, resume: bool = False) -> Run:
     state = TrainState(PromptSampler(len(problems), cfg.seed, cfg.data.shuffle), controller, fp)
     device = _device(world)
     if not world.distributed:
-        model = model.to(device)  # under torchrun FSDP2 moves each rank's shards itself
+        model = model.to(device)  # type: ignore[arg-type]  # FSDP2 moves each rank's shards itself under torchrun
     rollout_model = model if colocated(cfg) or not world.distributed else \
-        copy.deepcopy(model).to(device) if world.rank == 0 else None
+        copy.deepcopy(model).to(device) if world.rank == 0 else None  # type: ignore[arg-type]  # transformers' wrapped .to
     d = cfg.distributed
     model = wrap_model(model, mixed_precision=d.mixed_precision, activation_checkpointing=d.activation_checkpointing)
     if rollout_model is not None and rollout_model is not model:  # rank 0's full copy samples as one process would
@@ -172,9 +173,9 @@ def _build_sampling(cfg: TrainConfig, world: World, rollout_model: PreTrainedMod
     max_len = cfg.data.max_prompt_length + max(n for _, n in response_lengths(cfg))
     engine = build_engine(cfg.rollout, rollout_model, tok, cfg.ray, max_model_len=max_len,
                           seed=cfg.seed) if rollout_model is not None else None
-    scorer = build_scorer(cfg.reward, cfg.ray) if world.rank == 0 else None
+    scorer: RewardScorer | None = build_scorer(cfg.reward, cfg.ray) if world.rank == 0 else None
     if colocated(cfg) and world.distributed:  # every rank samples in lockstep; rank 0 scores for all
-        scorer = RankZeroScorer(scorer)  # type: ignore[assignment]
+        scorer = RankZeroScorer(scorer)
         engine = DataParallelEngine(engine, world, cfg.rollout.tensor_parallel_size,  # type: ignore[arg-type]
                                     tok.pad_token_id)
     return (GuardedEngine(engine, watchdog) if engine is not None else None,

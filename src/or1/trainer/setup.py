@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -15,6 +16,9 @@ from or1.rewards.registry import RewardRegistry, default_registry
 from or1.rollout.prompts import encode_prompt, eos_token_ids
 from or1.rollout.types import RolloutEngine
 from or1.trainer.data_checks import bare_template_length, why_unpayable
+
+if TYPE_CHECKING:
+    from or1.distributed.ray_rewards import RayRewardRegistry
 
 __all__ = ["build_engine", "build_optimizer", "build_scorer", "load_data"]
 
@@ -52,7 +56,7 @@ def build_engine(cfg: RolloutConfig, model: PreTrainedModel, tokenizer: PreTrain
     return hf_engine(model, tokenizer, cfg.max_batch)
 
 
-def build_scorer(cfg: RewardConfig, ray: RayConfig | None = None) -> RewardRegistry:
+def build_scorer(cfg: RewardConfig, ray: RayConfig | None = None) -> RewardRegistry | RayRewardRegistry:
     """The math and code verifiers: in-process worker pools, or `ray.reward_actors` Ray actors when Ray is on
     (a local cluster this process starts, or the one at `ray.address`). In-process pools restart and retry
     by `reward.*` (the pools the verifiers build take the process default set here)."""
@@ -63,7 +67,7 @@ def build_scorer(cfg: RewardConfig, ray: RayConfig | None = None) -> RewardRegis
         start_or_join(ray.address)
         return RayRewardRegistry(actors=ray.reward_actors, workers=cfg.workers, math_timeout_s=cfg.math_timeout_s,
                                  code_time_limit_s=cfg.code_time_limit_s,
-                                 max_retries=ray.max_retries)  # type: ignore[return-value]
+                                 max_retries=ray.max_retries)
     set_default_policy(PoolPolicy.from_config(cfg))
     return default_registry(cfg.workers, cfg.math_timeout_s, cfg.code_time_limit_s)
 

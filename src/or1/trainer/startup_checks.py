@@ -129,6 +129,7 @@ def generation_prompt(tokenizer: PreTrainedTokenizerBase, messages: Sequence[dic
     Example (R1-Distill): "<｜User｜>2+2?<｜Assistant｜><think>\\n" -> "<｜Assistant｜><think>\\n".
     """
     text = tokenizer.apply_chat_template(list(messages), tokenize=False, add_generation_prompt=True)
+    assert isinstance(text, str)  # tokenize=False: the rendered text
     last = messages[-1]["content"] if messages else ""
     return text.rsplit(last, 1)[-1] if last else text
 

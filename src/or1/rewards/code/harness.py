@@ -21,6 +21,7 @@ import select
 import signal
 import sys
 import time
+import types
 
 # A top-level module here: launcher.py imports this file and jail.py from their directory.
 import jail
@@ -70,8 +71,9 @@ def _fresh_stdio(data: bytes) -> int:
     out_fd = _memfd("stdout")
     if out_fd != 1:
         os.dup2(out_fd, 1)
-    sys.stdin = sys.__stdin__ = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
-    sys.stdout = sys.__stdout__ = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8")
+    # The originals too: a program that writes to sys.__stdout__ must reach the fresh fd 1 (typeshed: Final).
+    sys.stdin = sys.__stdin__ = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")  # type: ignore[misc]
+    sys.stdout = sys.__stdout__ = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8")  # type: ignore[misc]
     return out_fd
 
 
@@ -142,7 +144,7 @@ def to_json(x: object, depth: int = 0) -> str:
 class Runner:
     """Runs one program: stdin/stdout style (re-executed per test) or call-based (`fn_name`)."""
 
-    def __init__(self, job: dict, code: object) -> None:
+    def __init__(self, job: dict, code: types.CodeType) -> None:
         self.job, self.code = job, code
         self.cap = job["output_mb"] << 20
         self.builtins_snapshot = dict(builtins.__dict__)
@@ -195,7 +197,7 @@ class Runner:
             status, err, payload = "ok", "", b""
             try:
                 is_method = isinstance(cls, type) and hasattr(cls, fn_name)
-                fn = getattr(cls(), fn_name) if is_method else namespace[fn_name]
+                fn = getattr(cls(), fn_name) if is_method and cls is not None else namespace[fn_name]
                 # Decoded per test: a program that mutates its arguments cannot affect the next test.
                 result = fn(*marshal.loads(args_data))
                 status = "serialising"
@@ -220,7 +222,7 @@ def worker(job: dict) -> None:
     os.dup2(null, 2)
     os.close(null)
     sys.path[:0] = job["site_paths"]
-    builtins.exit = builtins.quit = sys.exit  # normally added by the site module, which -S skips
+    builtins.exit = builtins.quit = sys.exit  # type: ignore[assignment]  # normally added by the site module, which -S skips
     sys.setrecursionlimit(job["recursion_limit"])
     send(-1, "ready")
     try:
@@ -258,7 +260,7 @@ def _pin_fds(fds: list[int]) -> None:
 
 def _read_job(settings: dict) -> dict:
     """The job the host wrote into the JOB_FD memfd, with the launcher's settings (jail root, paths)."""
-    chunks = []
+    chunks: list[bytes] = []
     while chunk := os.pread(JOB_FD, 1 << 20, sum(map(len, chunks))):
         chunks.append(chunk)
     os.close(JOB_FD)

@@ -36,12 +36,11 @@ def _read_row(row: Row) -> tuple[str, str | list[str], str] | str:
     pred, gold, mode = data.get("prediction"), data.get("gold"), data.get("mode", "answer")
     if not isinstance(pred, str):
         return f"line {n}: 'prediction' must be a string"
-    gold_list = isinstance(gold, list) and gold and all(isinstance(g, str) for g in gold)
-    if not (isinstance(gold, str) or gold_list):
+    if not (isinstance(gold, str) or (isinstance(gold, list) and gold and all(isinstance(g, str) for g in gold))):
         return f"line {n}: 'gold' must be a string or a non-empty list of strings"
     if mode not in ("answer", "response"):
         return f"line {n}: 'mode' must be 'answer' or 'response', not {mode!r}"
-    return pred, gold, mode
+    return pred, gold, str(mode)
 
 
 def _output(result: RewardResult) -> dict[str, Any]:

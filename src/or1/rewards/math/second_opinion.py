@@ -52,11 +52,11 @@ def library_reading(text: str, latex_only: bool = False) -> tuple[Any, ...]:
                 return found
         elif latex_only:
             return ()
-        found = tuple(parse(text, parsing_timeout=None))  # type: ignore[arg-type]
+        found = tuple(parse(text, parsing_timeout=None))
     except Exception:  # its parser raises on some hostile inputs; nothing found is the answer
         return ()
     if not found and not text.startswith("$"):
-        found = tuple(parse(f"${text}$", parsing_timeout=None))  # type: ignore[arg-type]
+        found = tuple(parse(f"${text}$", parsing_timeout=None))
     return found
 
 

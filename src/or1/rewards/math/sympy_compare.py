@@ -89,7 +89,7 @@ def parse_math(s: str) -> tuple[Any, ...]:
     """
     from math_verify import LatexExtractionConfig, parse
 
-    found = tuple(parse(f"${s}$", [LatexExtractionConfig()], parsing_timeout=None))  # type: ignore[arg-type]
+    found = tuple(parse(f"${s}$", [LatexExtractionConfig()], parsing_timeout=None))
     return found if found and not isinstance(found[0], str) else ()
 
 
