@@ -1,7 +1,10 @@
-"""Typed configuration: every default of a run lives here and only here (STYLE.md "Config").
+"""Typed configuration: every default lives here and only here (STYLE.md "Config").
 
 Nested frozen dataclasses; `__post_init__` checks ranges and cross-field rules and names the dotted key.
-YAML loading, unknown-key suggestions and `key.sub=value` overrides are in `config_load.py`.
+The tree of `or1 train` (`TrainConfig`), then the settings of the other commands: `VerifyConfig` (the
+verifiers, also `RewardConfig`'s base), `EvalConfig` (`or1 eval`) and the options of each data pipeline
+step (`IngestOptions` ... `JudgeOptions`, `or1 data`). YAML loading, unknown-key suggestions and
+`key.sub=value` overrides are in `config_load.py`; flags built from fields in `config_flags.py`.
 """
 
 from __future__ import annotations
@@ -668,7 +671,7 @@ class JudgeOptions:
         models: judge model directories; every judge votes `votes` times.
         votes: samples per judge and problem.
         min_votes: keep problems with at least this many votes over all judges.
-        prompt: the template (module docstring).
+        prompt: the template, with {problem} and {answer} (data/judge.py's docstring).
         accept, reject: case-insensitive regexes of a verdict for and against.
         temperature, top_p, max_tokens: sampling of the judges.
         seed: judge j samples chunk c with seed + 1000 * j + c.
