@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import pytest
 
 from conftest import write_config
 from or1.config import ConfigError
-from or1.config_load import dump_config, fingerprint, load_config
+from or1.config_load import config_to_dict, dump_config, fingerprint, load_config
 
 
 @pytest.fixture
@@ -83,3 +86,27 @@ def test_fingerprint_ignores_bookkeeping_but_not_the_recipe(cfg_path):
     assert fingerprint(load_config(cfg_path, ["logging.backends=[jsonl,wandb]", "logging.sample_every=1"])) == base
     assert fingerprint(load_config(cfg_path, ["algo.clip_high=0.3"])) != base
     assert fingerprint(load_config(cfg_path, ["stages.0.steps=3"])) != base
+
+
+def test_importance_sampling_settings(cfg_path):
+    """algo.tis_cap: off by default, >= 1, only with the trainer's own π_old; off, it leaves the fingerprint
+    of a config from before the option existed (old checkpoints still resume)."""
+    assert load_config(cfg_path).algo.tis_cap is None
+    with pytest.raises(ConfigError, match=r"algo.tis_cap needs algo.recompute_old_logp=true"):
+        load_config(cfg_path, ["algo.tis_cap=2"])
+    with pytest.raises(ConfigError, match=r"algo.tis_cap=0.5 must be >= 1"):
+        load_config(cfg_path, ["algo.tis_cap=0.5", "algo.recompute_old_logp=true"])
+    on = ["algo.tis_cap=2", "algo.recompute_old_logp=true"]
+    assert load_config(cfg_path, on).algo.tis_level == "token"
+    base = fingerprint(load_config(cfg_path, ["algo.recompute_old_logp=true"]))
+    assert fingerprint(load_config(cfg_path, ["algo.recompute_old_logp=true", "algo.tis_level=sequence"])) == base
+    assert fingerprint(load_config(cfg_path, on)) != base
+    seq = fingerprint(load_config(cfg_path, [*on, "algo.tis_level=sequence"]))
+    assert seq != fingerprint(load_config(cfg_path, on))
+    cfg = load_config(cfg_path)
+    d = config_to_dict(cfg)
+    for k in ("out_dir", "checkpoint_every", "keep_checkpoints", "validation", "reward", "threads", "ray",
+              "distributed", "watchdog", "logging"):
+        d.pop(k, None)
+    del d["algo"]["tis_cap"], d["algo"]["tis_level"]  # the dict as it was before the option
+    assert fingerprint(cfg) == hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]

@@ -114,6 +114,10 @@ class AlgoConfig:
     micro_batch_tokens: int | None = None  # token budget per forward/backward (padded prompt+response); null = off
     mask_truncated: bool = False  # the report's ablation: masking truncated responses hurt
     recompute_old_logp: bool = False  # recompute π_old with the trainer's forward instead of the engine's
+    # Truncated importance sampling (algo/importance.py): weight each token's loss by min(π_old/π_β, tis_cap),
+    # π_β the engine's log-probs (vLLM's numerics, older weights). null = off; needs recompute_old_logp.
+    tis_cap: float | None = None
+    tis_level: Literal["token", "sequence"] = "token"
 
     def __post_init__(self) -> None:
         _check(self.lr > 0, f"algo.lr={self.lr} must be > 0")
@@ -123,6 +127,10 @@ class AlgoConfig:
         _check(self.micro_batch_size >= 1, f"algo.micro_batch_size={self.micro_batch_size} must be >= 1")
         _check(self.micro_batch_tokens is None or self.micro_batch_tokens >= 1,
                f"algo.micro_batch_tokens={self.micro_batch_tokens} must be >= 1 (or null)")
+        _check(self.tis_cap is None or self.tis_cap >= 1, f"algo.tis_cap={self.tis_cap} must be >= 1 (or null)")
+        _check(self.tis_cap is None or self.recompute_old_logp,
+               "algo.tis_cap needs algo.recompute_old_logp=true: the weight compares the trainer's π_old with "
+               "the engine's log-probs, which are π_old itself otherwise")
 
 
 @dataclass(frozen=True)

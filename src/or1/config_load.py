@@ -162,4 +162,7 @@ def fingerprint(cfg: TrainConfig) -> str:
     d = config_to_dict(cfg)
     for k in _RESUMABLE_CHANGES:
         d.pop(k, None)
+    if cfg.algo.tis_cap is None:  # off: the fingerprint of a run from before the option existed
+        d["algo"].pop("tis_cap")
+        d["algo"].pop("tis_level")
     return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]

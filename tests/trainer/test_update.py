@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from dataclasses import replace
 
+import pytest
 import torch
 
 from or1.config import AlgoConfig
@@ -27,7 +28,7 @@ def _update(model, batch, micro, **kw):
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     algo = AlgoConfig(lr=0.1, micro_batch_size=micro, **kw.pop("algo", {}))
     stats = policy_update(model, opt, batch, mini_batch_groups=kw.pop("mini", 4), **algo_numbers(algo), temperature=1.0,
-                          entropy_coef=kw.pop("coef", 0.0), pad_id=0)
+                          entropy_coef=kw.pop("coef", 0.0), pad_id=0, token_weight=kw.pop("token_weight", None))
     return model, stats
 
 
@@ -99,3 +100,20 @@ def test_recomputed_old_logp_matches_rollout(tokenizer, tiny_model):
     batch = _batch(tokenizer, tiny_model)
     again = recompute_old_logp(tiny_model, batch, 1.0, tokenizer.pad_token_id, micro_batch_size=5)
     assert torch.allclose(again, batch.old_logp, atol=1e-4)
+
+
+def test_token_weights_of_one_change_nothing_and_scale_the_loss(tokenizer, tiny_model):
+    """The truncated importance weights multiply each token's surrogate loss: all-ones is bitwise no weight,
+    all-twos doubles the loss and (without the clip) the step."""
+    batch = _batch(tokenizer, tiny_model)
+    algo = {"grad_clip": 1e9}
+    plain, s0 = _update(tiny_model, batch, micro=5, algo=algo)
+    ones, s1 = _update(tiny_model, batch, micro=5, algo=algo, token_weight=torch.ones(batch.resp_mask.shape))
+    assert _max_diff(plain, ones) == 0.0 and s0 == s1
+    twos, s2 = _update(tiny_model, batch, micro=5, mini=16, algo=algo,
+                       token_weight=torch.full(batch.resp_mask.shape, 2.0))
+    one_step, s3 = _update(tiny_model, batch, micro=5, mini=16, algo=algo)
+    assert s2["loss/policy"] == pytest.approx(2 * s3["loss/policy"], rel=1e-5)
+    step2 = [p - q for p, q in zip(twos.parameters(), tiny_model.parameters(), strict=True)]
+    step1 = [p - q for p, q in zip(one_step.parameters(), tiny_model.parameters(), strict=True)]
+    assert all(torch.allclose(a, 2 * b, atol=1e-6) for a, b in zip(step2, step1, strict=True))

@@ -20,9 +20,11 @@ from pathlib import Path
 
 import torch
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from torch import Tensor
 
 from or1.algo.entropy import AdaptiveEntropyController, estimate_entropy
 from or1.algo.filtering import offline_keep
+from or1.algo.importance import TISWeights, truncated_importance_weights
 from or1.algo.stages import Stage
 from or1.config import TrainConfig
 from or1.config_load import dump_config
@@ -145,18 +147,24 @@ def train_step(run: Run, stage: Stage) -> dict[str, float]:
         _empty_step(run, stage, metrics)
     else:
         a = cfg.algo
+        behaviour_logp = batch.old_logp  # the engine's: π_β
         if a.recompute_old_logp:
             with run.watchdog.phase("old_logprob"):
                 batch.old_logp = recompute_old_logp(run.model, batch, stage.temperature,
                                                     run.tokenizer.pad_token_id, a.micro_batch_size,
                                                     a.micro_batch_tokens)
+        tis = None
+        if a.tis_cap is not None:
+            tis = truncated_importance_weights(batch.old_logp, behaviour_logp, batch.resp_mask, a.tis_cap, a.tis_level)
+            metrics |= _tis_stats(tis, batch.resp_mask)
         h_est = estimate_entropy(batch.old_logp, batch.resp_mask)
         coef = _entropy_coef(cfg, state.controller, h_est)
         with run.watchdog.phase("update"):
             metrics |= policy_update(run.model, run.optimizer, batch, mini_batch_groups=stage.mini_batch_size,
                                      **algo_numbers(a), temperature=stage.temperature, entropy_coef=coef,
                                      pad_id=run.tokenizer.pad_token_id, rank=w.rank, world_size=w.world_size,
-                                     global_sum=all_reduce_sum if w.distributed else None)
+                                     global_sum=all_reduce_sum if w.distributed else None,
+                                     token_weight=tis.weight if tis is not None else None)
         if cfg.entropy.adaptive:
             state.controller.update(h_est)
         metrics |= {"entropy/coef": coef, "entropy/estimate": h_est}
@@ -169,6 +177,13 @@ def train_step(run: Run, stage: Stage) -> dict[str, float]:
                 "stage/max_response_length": stage.max_response_length, "perf/rollout_s": t1 - t0,
                 "perf/update_s": t2 - t1, "perf/step_s": t2 - t0, "perf/tokens_per_s": n_tok / max(t2 - t0, 1e-9)}
     return metrics
+
+
+def _tis_stats(tis: TISWeights, mask: Tensor) -> dict[str, float]:
+    """Token means of the importance weights, the share the cap bound, and KL(π_β ‖ π_old)."""
+    n = max(float(mask.sum()), 1.0)
+    return {"tis/weight_mean": float(tis.weight.sum()) / n, "tis/clipped_frac": float(tis.clipped.sum()) / n,
+            "tis/kl_behaviour": float(tis.kl.sum()) / n}
 
 
 def _empty_step(run: Run, stage: Stage, metrics: dict[str, float]) -> None:

@@ -69,6 +69,7 @@ def policy_update(
     global_sum: Callable[[Tensor], Tensor] | None = None,
     rank: int = 0,
     world_size: int = 1,
+    token_weight: Tensor | None = None,
 ) -> dict[str, float]:
     """PPO-clip updates over the scored batch, N_SGD = ceil(groups / mini_batch_groups) optimiser steps.
 
@@ -76,7 +77,8 @@ def policy_update(
     tokens minus entropy_coef × the token-mean entropy, with advantages `group_advantages(rewards, G,
     adv_eps)` and, with `mask_truncated_responses`, truncated responses left out of the loss. Micro-batches
     (at most `micro_batch_size` rows and `micro_batch_tokens` padded tokens) only bound memory and never
-    change the result; gradients are clipped to `grad_clip` before each step.
+    change the result; gradients are clipped to `grad_clip` before each step. `token_weight` (N, T), when
+    given, multiplies each token's surrogate loss (the truncated importance weights of `algo/importance.py`).
 
     Data parallel (FSDP): every rank passes the whole step batch, its `rank` and the `world_size`, and
     `global_sum` (sums a tensor over ranks). Each rank trains on its share of every mini-batch's groups
@@ -112,7 +114,8 @@ def policy_update(
                                           batch.resp_mask[sl, :width], temperature, pad_id, with_entropy=True)
             out = clipped_surrogate(logp, batch.old_logp[sl, :width], to_tokens(adv[sl], m), m, clip_low, clip_high)
             assert ent is not None
-            obj = objective(out.per_token, ent, m, n_tok, entropy_coef)
+            per_token = out.per_token if token_weight is None else out.per_token * token_weight[sl, :width]
+            obj = objective(per_token, ent, m, n_tok, entropy_coef)
             obj.loss.backward()
             sums["loss/policy"] += obj.policy.item()
             sums["entropy/policy"] += obj.entropy.item()
