@@ -47,6 +47,8 @@ PANELS: tuple[Panel, ...] = (
           ("rollout/truncated_frac",), "truncated fraction"),
     Panel("clip.png", "PPO clipping and the importance ratio", "clipped fraction of tokens", ("clip/",),
           ("ratio/mean",), "mean ratio π_θ/π_old"),
+    Panel("importance.png", "truncated importance weights min(π_old/π_β, C) (algo.tis_cap)", "weight / fraction",
+          ("tis/weight_mean", "tis/clipped_frac"), ("tis/kl_behaviour",), "KL(π_β ‖ π_old)"),
     Panel("loss.png", "loss and gradient norm", "loss", ("loss/",), ("grad/norm",), "gradient norm"),
     Panel("validation.png", "validation Avg@n per data source and temperature", "Avg@n", ("val/",)),
     Panel("time.png", "step time by phase", "seconds", ("perf/rollout_s", "perf/update_s", "perf/step_s")),

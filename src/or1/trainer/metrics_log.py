@@ -18,8 +18,7 @@ Every key the trainer logs, with its meaning:
   entropy/policy         token entropy of π_θ during the update
   entropy/coef           α applied this step (0 when inactive); entropy/alpha: controller α after update
   loss/policy, loss/entropy_bonus, clip/frac, ratio/mean, grad/norm, update/steps
-  tis/weight_mean, tis/clipped_frac, tis/kl_behaviour   with algo.tis_cap: token means of the importance
-                         weights min(π_old/π_β, C), the share the cap bound, and KL(π_β ‖ π_old) (k3)
+  tis/weight_mean, tis/clipped_frac, tis/kl_behaviour   with algo.tis_cap: importance weights, recipe.md
   stage/index, stage/max_response_length
   perf/step_s, perf/rollout_s, perf/update_s, perf/tokens_per_s   wall-clock timings (not reproducible)
   val/<data_source>/avg@<n>_t<τ>   validation Avg@n at temperature τ
