@@ -29,6 +29,7 @@ from or1.problems.schema import DataError, write_rows
 
 __all__ = ["ingest", "rejects_path"]
 
+
 def rejects_path(out_path: str | Path) -> Path:
     """`x/step.parquet` -> `x/step.rejects.jsonl`."""
     out_path = Path(out_path)

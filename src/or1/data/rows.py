@@ -57,10 +57,7 @@ def dict_field(row: dict[str, Any], key: str) -> dict[str, Any]:
 
 def extra(row: dict[str, Any]) -> dict[str, Any]:
     """The row's `extra_info` dict, created in place when missing (parquet nulls read back as None)."""
-    info = row.get("extra_info")
-    if not isinstance(info, dict):
-        info = {}
-        row["extra_info"] = info
+    info = row["extra_info"] = dict_field(row, "extra_info")
     return info
 
 

@@ -100,8 +100,7 @@ def _rollout_and_score(engine: RolloutEngine, tokenizer: PreTrainedTokenizerBase
     """
     rb, texts, results = generate_and_score(engine, tokenizer, registry, [prompt_ids[i] for i in idx],
                                             [problems[i] for i in idx], params, seed)
-    rewards = rb.rewards  # (N,)
-    assert rewards is not None
+    rewards = rb.scored()  # (N,)
     counts = Counter(r.status for r in results)
     status = {f"reward/status/{k}": counts.get(k, 0) / len(results) for k in sorted(set(STATUSES) | set(counts))}
     scored = ScoredRollouts(list(idx), texts, results, rb.lengths.tolist(), rb.truncated.tolist(), params.n)

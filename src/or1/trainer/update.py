@@ -133,8 +133,7 @@ def policy_update(
 
 def _row_lengths(batch: RolloutBatch, prompts: list[list[int]]) -> list[int]:
     """Prompt + response tokens of each row."""
-    resp = batch.resp_mask.sum(-1).tolist()
-    return [len(p) + int(n) for p, n in zip(prompts, resp, strict=True)]
+    return [len(p) + int(n) for p, n in zip(prompts, batch.lengths.tolist(), strict=True)]
 
 
 def _cols(batch: RolloutBatch, rows: range) -> tuple[slice, int]:
