@@ -10,19 +10,20 @@ step (`IngestOptions` ... `JudgeOptions`, `or1 data`). YAML loading, unknown-key
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import ClassVar, Literal
 
 __all__ = [
-    "ABILITIES", "CODE_FORMATS", "INGEST_FIELDS", "JUDGE_PROMPT", "AlgoConfig", "CleanOptions", "ConfigError",
-    "DataConfig", "DecontamOptions", "DedupOptions", "DifficultyOptions", "DistributedConfig", "EntropyConfig",
-    "EvalConfig", "FilterConfig", "IngestOptions", "JudgeOptions", "LoggingConfig", "ModelConfig", "RayConfig",
-    "RewardConfig", "RolloutConfig", "SelectOptions", "StageConfig", "TrainConfig", "ValidationConfig",
+    "ABILITIES", "ASYNC_TIS_CAP", "CODE_FORMATS", "INGEST_FIELDS", "JUDGE_PROMPT", "AlgoConfig", "CleanOptions",
+    "ConfigError", "DataConfig", "DecontamOptions", "DedupOptions", "DifficultyOptions", "DistributedConfig",
+    "EntropyConfig", "EvalConfig", "FilterConfig", "IngestOptions", "JudgeOptions", "LoggingConfig", "ModelConfig",
+    "RayConfig", "RewardConfig", "RolloutConfig", "SelectOptions", "StageConfig", "TrainConfig", "ValidationConfig",
     "VerifyConfig", "WatchdogConfig", "WeightDtype", "parse_keep",
 ]
 
 WeightDtype = Literal["float32", "bfloat16"]  # of a model's weights (model.dtype, eval --dtype)
+ASYNC_TIS_CAP = 2.0  # algo.tis_cap when rollout.mode=async leaves it null: the correction is on in async mode
 
 
 class ConfigError(ValueError):
@@ -80,6 +81,12 @@ class RolloutConfig:
     max_batch: int = 512  # responses decoded together by the HF engine
     gpu_memory_utilization: float = 0.6  # vLLM: share of each GPU's memory for weights + KV cache
     tensor_parallel_size: int = 1  # vLLM: GPUs per engine replica (32B at 24K+ context: 2-4)
+    # "sync": each step samples from the weights it trains (the recipe). "async": a rollout worker process
+    # samples step k+1.. while the trainer updates on step k, from weights at most `max_staleness` updates
+    # old (step k's batch always from version k - max_staleness: a function of the seed, never of timing).
+    mode: Literal["sync", "async"] = "sync"
+    max_staleness: int = 1  # async: s >= 1, the policy versions between the sampling and the trained weights
+    worker_threads: int | None = None  # async: torch threads of the rollout worker; null = torch's default
 
     def __post_init__(self) -> None:
         _check(0.0 < self.top_p <= 1.0, f"rollout.top_p={self.top_p} must be in (0, 1]")
@@ -88,6 +95,11 @@ class RolloutConfig:
                f"rollout.gpu_memory_utilization={self.gpu_memory_utilization} must be in (0, 1]")
         _check(self.tensor_parallel_size >= 1,
                f"rollout.tensor_parallel_size={self.tensor_parallel_size} must be >= 1")
+        _check(self.mode in ("sync", "async"), f"rollout.mode={self.mode!r}: known modes are 'sync' and 'async'")
+        _check(self.max_staleness >= 1, f"rollout.max_staleness={self.max_staleness} must be >= 1 (sync mode is "
+               "rollout.mode=sync)")
+        _check(self.worker_threads is None or self.worker_threads >= 1,
+               f"rollout.worker_threads={self.worker_threads} must be >= 1 (or null)")
 
 
 @dataclass(frozen=True)
@@ -388,6 +400,21 @@ class TrainConfig:
         _check(self.keep_checkpoints >= 1, f"keep_checkpoints={self.keep_checkpoints} must be >= 1")
         _check(self.validation.every == 0 or len(self.data.val_files) > 0,
                "validation.every > 0 needs data.val_files (set validation.every=0 to turn validation off)")
+        if self.rollout.mode == "async":
+            self._check_async()
+
+    def _check_async(self) -> None:
+        """Async rollouts sample in a worker process with the HF engine; the trainer recomputes π_old on its
+        current weights and corrects for the stale behaviour policy (`algo.tis_cap`, 2 when left null)."""
+        _check(self.rollout.engine == "hf", f"rollout.mode=async samples with the HF engine in a worker process; "
+               f"rollout.engine={self.rollout.engine!r} is not supported there yet (use rollout.mode=sync)")
+        _check(not self.ray.enabled, "rollout.mode=async runs its rollout worker as a local process; with "
+               "ray.enabled=true use rollout.mode=sync (Ray rollout actors)")
+        _check(self.algo.recompute_old_logp, "rollout.mode=async needs algo.recompute_old_logp=true: the engine's "
+               "log-probs come from weights up to rollout.max_staleness updates old (π_β), the PPO ratio needs "
+               "π_old of the weights being trained")
+        if self.algo.tis_cap is None:  # on by default in async mode
+            object.__setattr__(self, "algo", replace(self.algo, tis_cap=ASYNC_TIS_CAP))
 
 
 # ---- Data pipeline steps (`or1 data STEP`, one `steps:` entry of a pipeline file; DESIGN.md §2) ----------

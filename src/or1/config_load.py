@@ -165,4 +165,9 @@ def fingerprint(cfg: TrainConfig) -> str:
     if cfg.algo.tis_cap is None:  # off: the fingerprint of a run from before the option existed
         d["algo"].pop("tis_cap")
         d["algo"].pop("tis_level")
+    if cfg.rollout.mode == "sync":  # the fingerprint of a run from before async mode existed
+        for k in ("mode", "max_staleness", "worker_threads"):
+            d["rollout"].pop(k)
+    else:
+        d["rollout"].pop("worker_threads")  # threads change timings, never the batches
     return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]

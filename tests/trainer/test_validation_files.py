@@ -12,7 +12,9 @@ from conftest import write_config
 from or1.config_load import load_config
 from or1.problems.schema import read_table, write_rows
 from or1.tiny.task import write_task_files
-from or1.trainer.loop import _progress, maybe_offline_filter, validate
+from or1.trainer.loop import validate
+from or1.trainer.progress import progress as _progress
+from or1.trainer.rollout_side import maybe_offline_filter
 from or1.trainer.run import _load_datasets, setup
 
 

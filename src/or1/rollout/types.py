@@ -42,6 +42,8 @@ class RolloutBatch:
         truncated: (N,) bool, True when the response hit `max_tokens` without EOS.
         group_size: G.
         rewards: (N,) float32 once the responses are scored (`sampling.generate_and_score`), else None.
+        versions: (N,) int64 policy version (updates applied) of the weights each response was sampled from,
+            set by the asynchronous rollout worker; None when sampled from the weights being trained.
     """
 
     prompt_ids: list[list[int]]
@@ -51,6 +53,7 @@ class RolloutBatch:
     truncated: Tensor
     group_size: int
     rewards: Tensor | None = None
+    versions: Tensor | None = None
 
     @property
     def lengths(self) -> Tensor:
@@ -76,7 +79,8 @@ class RolloutBatch:
         t = torch.tensor([i * g + j for i in idx for j in range(g)], dtype=torch.long)
         return RolloutBatch([self.prompt_ids[i] for i in idx], self.response_ids[t], self.resp_mask[t],
                             self.old_logp[t], self.truncated[t], g,
-                            None if self.rewards is None else self.rewards[t])
+                            None if self.rewards is None else self.rewards[t],
+                            None if self.versions is None else self.versions[t])
 
 
 def pad_cat(parts: Sequence[Tensor], value: float | int | bool, width: int | None = None) -> Tensor:
@@ -92,10 +96,11 @@ def cat_batches(parts: list[RolloutBatch], pad_id: int) -> RolloutBatch:
     """Concatenate batches over responses, right-padding (N_i, T_i) tensors to the widest T; the only
     concatenator (engines' chunks, data-parallel ranks' shares, the trainer's kept groups).
 
-    Rewards are concatenated when every part has them. Shapes: parts[i].response_ids (N_i, T_i) ->
+    Rewards (and policy versions) are concatenated when every part has them. Shapes: parts[i].response_ids (N_i, T_i) ->
     (ΣN_i, max T_i); prompt_ids concatenated likewise.
     """
     scored = all(p.rewards is not None for p in parts)
+    versioned = all(p.versions is not None for p in parts)
     return RolloutBatch(
         prompt_ids=[ids for p in parts for ids in p.prompt_ids],
         response_ids=pad_cat([p.response_ids for p in parts], pad_id),  # (N, T)
@@ -104,6 +109,7 @@ def cat_batches(parts: list[RolloutBatch], pad_id: int) -> RolloutBatch:
         truncated=torch.cat([p.truncated for p in parts]),  # (N,)
         group_size=parts[0].group_size,
         rewards=torch.cat([p.scored() for p in parts]) if scored else None,  # (N,)
+        versions=torch.cat([p.versions for p in parts if p.versions is not None]) if versioned else None,  # (N,)
     )
 
 

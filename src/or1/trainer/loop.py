@@ -4,42 +4,42 @@
 `train_step` is one recipe step as a list of named calls. Each phase of a step runs under the watchdog's
 deadline (rollout and scoring through the guarded engine and verifiers, `guards.py`).
 
+Where a step's rollouts come from is the run's rollout side, chosen once at setup (`rollout_side.py`):
+sampled in this process, on rank 0 and broadcast under torchrun, or ahead of time by the asynchronous
+rollout worker (`async_rollout.py`, docs/async.md). The step itself only calls it.
+
 Under `torchrun` the same loop runs on every rank (docs/distributed.md): the policy is sharded with FSDP2,
-rank 0 samples and scores the step's rollouts from a full copy of the weights (its rollout engine's
-model) and broadcasts the batch, every rank trains on its share of each mini-batch, and the updated
-weights are gathered back into rank 0's rollout model. Rank 0 alone validates, logs and writes train state.
+every rank trains on its share of each mini-batch, and rank 0 alone validates, logs and writes train state.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import torch
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import Progress
 from torch import Tensor
 
 from or1.algo.entropy import AdaptiveEntropyController, estimate_entropy
-from or1.algo.filtering import offline_keep
 from or1.algo.importance import TISWeights, truncated_importance_weights
 from or1.algo.stages import Stage
 from or1.config import TrainConfig
 from or1.config_load import dump_config
-from or1.distributed import all_reduce_sum, broadcast_object, full_state_dict
+from or1.distributed import all_reduce_sum
 from or1.distributed import shutdown as shutdown_distributed
-from or1.rollout.types import RolloutBatch, SamplingParams
+from or1.rollout.types import SamplingParams
 from or1.sampling import sample_and_score
 from or1.stats import avg_at_k
 from or1.trainer.checkpoint import save_checkpoint, save_checkpoint_sharded
-from or1.trainer.collect import collect_groups
-from or1.trainer.run import Run, colocated, setup
-from or1.trainer.samples_log import ScoredRollouts, rollout_rows, validation_rows
+from or1.trainer.progress import progress as make_progress
+from or1.trainer.progress import subtask
+from or1.trainer.rollout_side import step_seed
+from or1.trainer.run import Run, setup
+from or1.trainer.samples_log import rollout_rows, validation_rows
 from or1.trainer.update import algo_numbers, policy_update, recompute_old_logp
 
-__all__ = ["Run", "setup", "train", "train_step"]
+__all__ = ["Run", "setup", "train", "train_step", "validate"]
 
 log = logging.getLogger(__name__)
 
@@ -56,15 +56,14 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, stop_at
     end = min(total, stop_at) if stop_at is not None else total
     ckpt = run.out / "checkpoints" / f"step_{run.state.step:06d}"
     try:
-        with _progress(progress and run.main) as bar:  # validation and offline-filter bars sit under it
+        with make_progress(progress and run.main) as bar:  # validation and offline-filter bars sit under it
             if run.state.step == 0 and cfg.validation.every and run.samples:
                 _log(run, 0, _validate_step(run, 0, bar))
             task = bar.add_task("train", total=total, completed=run.state.step, info="")
             while run.state.step < end:
                 stage = run.schedule.at(run.state.step)
                 run.watchdog.step, run.watchdog.response_length = run.state.step + 1, stage.max_response_length
-                maybe_offline_filter(run, stage, bar)
-                metrics = train_step(run, stage)
+                metrics = train_step(run, stage, bar)
                 run.state.step += 1
                 step = run.state.step
                 if cfg.validation.every and (step % cfg.validation.every == 0 or step == total) and run.samples:
@@ -108,6 +107,7 @@ def _close(run: Run) -> None:
         run.metrics.close()
     if run.scorer is not None:
         run.scorer.close()
+    run.rollouts.close()  # the async rollout worker
     if run.engine is not None:
         run.engine.close()  # Ray rollout actors
     if run.cfg.ray.enabled and run.main:
@@ -119,29 +119,29 @@ def _close(run: Run) -> None:
 
 
 def _save(run: Run, step: int) -> Path:
+    pending = run.rollouts.checkpoint_state(run)  # async: the batches sampled ahead (sync: nothing)
+    if pending:
+        run.state.extra["rollouts"] = pending
     save = save_checkpoint_sharded if run.world.distributed else save_checkpoint  # torchrun: every rank writes
     return save(run.out / "checkpoints", step, run.model, run.tokenizer, run.optimizer, run.state.state_dict(),
                 dump_config(run.cfg), run.cfg.keep_checkpoints)
 
 
-def train_step(run: Run, stage: Stage) -> dict[str, float]:
-    """One recipe step: rollouts → rewards → informative groups → advantages → PPO-clip updates → α update."""
+def train_step(run: Run, stage: Stage, bar: Progress | None = None) -> dict[str, float]:
+    """One recipe step: rollouts → rewards → informative groups → advantages → PPO-clip updates → α update.
+
+    The rollouts come from the run's rollout side (`rollout_side.py`): sampled here, on rank 0 and
+    broadcast, or ahead of time by the async worker.
+    """
     cfg, state, w, t0 = run.cfg, run.state, run.world, time.perf_counter()
-    batch: RolloutBatch | None = None
-    metrics: dict[str, float] = {}
-    scored: list[ScoredRollouts] = []  # the first try's responses, on a step that logs them
-    keep = run.samples_log is not None and run.samples_log.due(state.step + 1)
-    if run.engine is not None and run.scorer is not None:  # run.samples
-        batch, metrics = collect_groups(
-            run.engine, run.tokenizer, run.scorer, run.problems, run.prompt_ids, state.sampler, stage,
-            top_p=cfg.rollout.top_p, seed=_seed(cfg.seed, state.step, 0), online_filter=cfg.filter.online,
-            max_refills=cfg.filter.max_refills, on_first_try=scored.append if keep else None)
-    if scored:
+    got = run.rollouts.collect(run, stage, bar)
+    for line in got.notes:
+        log.info("%s", line)
+    if got.scored is not None and run.samples_log is not None and run.samples_log.due(state.step + 1):
         lc = cfg.logging
         _log_rows(run, state.step + 1, "samples",
-                  rollout_rows(state.step + 1, scored[0], run.problems, lc.sample_groups, lc.sample_chars))
-    if not colocated(cfg):  # rank 0 sampled: the same batch on every rank (identity in one process)
-        batch, metrics = broadcast_object((batch, metrics))
+                  rollout_rows(state.step + 1, got.scored, run.problems, lc.sample_groups, lc.sample_chars))
+    batch, metrics = got.batch, got.metrics
     t1 = time.perf_counter()
     if batch is None:  # every group filtered out, even after refills
         _empty_step(run, stage, metrics)
@@ -157,7 +157,10 @@ def train_step(run: Run, stage: Stage) -> dict[str, float]:
         if a.tis_cap is not None:
             tis = truncated_importance_weights(batch.old_logp, behaviour_logp, batch.resp_mask, a.tis_cap, a.tis_level)
             metrics |= _tis_stats(tis, batch.resp_mask)
-        h_est = estimate_entropy(batch.old_logp, batch.resp_mask)
+        # The controller estimates the entropy of the policy that sampled (docs/async.md): in sync mode that
+        # is π_old itself, in async mode π_β, up to rollout.max_staleness updates old.
+        h_est = estimate_entropy(behaviour_logp if cfg.rollout.mode == "async" else batch.old_logp,
+                                 batch.resp_mask)
         coef = _entropy_coef(cfg, state.controller, h_est)
         with run.watchdog.phase("update"):
             metrics |= policy_update(run.model, run.optimizer, batch, mini_batch_groups=stage.mini_batch_size,
@@ -169,7 +172,7 @@ def train_step(run: Run, stage: Stage) -> dict[str, float]:
             state.controller.update(h_est)
         metrics |= {"entropy/coef": coef, "entropy/estimate": h_est}
         with run.watchdog.phase("weight_sync"):
-            sync_rollout_weights(run)
+            run.rollouts.after_update(run)
     t2 = time.perf_counter()
     n_tok = float(batch.resp_mask.sum()) if batch is not None else 0.0
     metrics |= {"filter/empty_step": float(batch is None), "filter/empty_steps": float(state.empty_steps),
@@ -204,46 +207,6 @@ def _empty_step(run: Run, stage: Stage, metrics: dict[str, float]) -> None:
                     run.state.empty_steps, why, f.max_refills, stage.index, stage.group_size)
 
 
-def sync_rollout_weights(run: Run) -> None:
-    """Make the rollout engine sample from the updated policy.
-
-    One process: the engine's model is the policy; the engine syncs whatever copy it keeps (vLLM, Ray
-    actors). Under torchrun: every rank all-gathers the full weights, rank 0 loads them into its rollout
-    model, then its engine syncs; a vLLM engine on every rank gathers the shards itself.
-    """
-    if run.world.distributed and not colocated(run.cfg):
-        weights = full_state_dict(run.model)  # a collective: every rank calls it; full on rank 0 only
-        if run.rollout_model is not None:
-            run.rollout_model.load_state_dict(weights)
-    if run.engine is not None:
-        run.engine.sync_weights()  # vLLM: on every rank together (it gathers the shards itself)
-
-
-def maybe_offline_filter(run: Run, stage: Stage, bar: Progress | None = None) -> None:
-    """At the start of each stage after the first: drop prompts the policy solves in every sample.
-
-    Rank 0 samples; only its prompt sampler draws the batches, so the other ranks skip the work. With `bar`
-    (the train display), a bar counts the prompts sampled.
-    """
-    cfg, state = run.cfg, run.state
-    if stage.index <= state.filtered_stage:
-        return
-    state.filtered_stage = stage.index
-    if not cfg.filter.offline or run.engine is None or run.scorer is None:  # not run.samples
-        return
-    n = cfg.filter.offline_samples
-    active = state.sampler.active
-    params = SamplingParams(n=n, temperature=stage.temperature, top_p=cfg.rollout.top_p,
-                            max_tokens=stage.max_response_length)
-    with _subtask(bar, f"offline filter (stage {stage.index})", len(active)) as advance:
-        samples = sample_and_score(run.engine, run.tokenizer, [run.problems[i] for i in active], run.scorer,
-                                   params, seed=_seed(cfg.seed, state.step, 500), on_progress=advance)
-    passes = torch.tensor([sum(s.result.correct for s in group) for group in samples])
-    keep = offline_keep(passes, n, cfg.filter.offline_drop_unsolved)
-    state.sampler.set_active([i for i, k in zip(active, keep.tolist(), strict=True) if k])
-    log.info("stage %d offline filter: kept %d of %d prompts", stage.index, int(keep.sum()), len(active))
-
-
 def validate(run: Run, step: int, bar: Progress | None = None) -> dict[str, float]:
     """Avg@n on the validation rows at each validation temperature, per data source (ranks that sample).
 
@@ -254,9 +217,9 @@ def validate(run: Run, step: int, bar: Progress | None = None) -> dict[str, floa
     max_tokens = v.max_response_length or run.schedule.at(min(step, run.schedule.total_steps - 1)).max_response_length
     for j, temp in enumerate(v.temperatures):
         params = SamplingParams(n=v.n, temperature=temp, top_p=run.cfg.rollout.top_p, max_tokens=max_tokens)
-        with _subtask(bar, f"validate τ={temp:g}", len(run.val_problems)) as advance:
+        with subtask(bar, f"validate τ={temp:g}", len(run.val_problems)) as advance:
             samples = sample_and_score(run.engine, run.tokenizer, run.val_problems, run.scorer, params,
-                                       seed=_seed(run.cfg.seed, step, 1000 + j), on_progress=advance)
+                                       seed=step_seed(run.cfg.seed, step, 1000 + j), on_progress=advance)
         by_source: dict[str, list[list[bool]]] = {}
         for group in samples:
             by_source.setdefault(group[0].problem.data_source, []).append([s.result.correct for s in group])
@@ -274,11 +237,6 @@ def _entropy_coef(cfg: TrainConfig, controller: AdaptiveEntropyController, h_est
     return controller.coef if controller.is_active(h_est) else 0.0
 
 
-def _seed(base: int, step: int, salt: int) -> int:
-    """Seed of one sampling call: a function of (run seed, step, purpose) only, so resume is exact."""
-    return (base * 1_000_003 + step * 10_007 + salt) % (2**63)
-
-
 def _summary(stage: Stage, m: dict[str, float]) -> str:
     """The progress bar's line: what matters in a step at a glance."""
     head = (f"stage {stage.index} | reward {m.get('reward/mean', 0):.2f} | kept {m.get('filter/kept_frac', 0):.2f}"
@@ -286,24 +244,3 @@ def _summary(stage: Stage, m: dict[str, float]) -> str:
     if m.get("filter/empty_step"):
         return f"{head} | no informative group ({m['filter/empty_steps']:.0f} steps): not updated"
     return f"{head} | H {m.get('entropy/estimate', 0):.3f} | α {m.get('entropy/alpha', 0):.4f}"
-
-
-@contextmanager
-def _subtask(bar: Progress | None, description: str, total: int) -> Iterator[Callable[[int], None] | None]:
-    """A bar of `total` items under the train bar (rich shows one live display at a time), gone when done.
-
-    Yields the callback that advances it (None without `bar`); a disabled display draws nothing.
-    """
-    if bar is None:
-        yield None
-        return
-    task = bar.add_task(description, total=total, info="")
-    try:
-        yield lambda k: bar.update(task, advance=k, refresh=True)
-    finally:
-        bar.remove_task(task)
-
-
-def _progress(enabled: bool) -> Progress:
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeRemainingColumn(), TextColumn("{task.fields[info]}"), disable=not enabled)

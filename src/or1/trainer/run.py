@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -26,19 +26,21 @@ from or1.distributed.rank_zero import RankZeroScorer
 from or1.policy import build_policy
 from or1.problems.schema import Problem
 from or1.rewards.registry import RewardScorer
+from or1.trainer.async_rollout import AsyncRollouts
 from or1.trainer.checkpoint import load_checkpoint, restore_optimizer
 from or1.trainer.danger_signs import DangerWatch
 from or1.trainer.guards import GuardedEngine, GuardedScorer
 from or1.trainer.metrics_log import MetricsLog, open_metrics_log, read_metrics
 from or1.trainer.prompt_sampler import PromptSampler
 from or1.trainer.resume import choose_checkpoint
+from or1.trainer.rollout_side import InProcessRollouts, RolloutSide, sync_rollout_side
 from or1.trainer.samples_log import SampleLog
 from or1.trainer.setup import build_engine, build_optimizer, build_scorer, load_data
 from or1.trainer.startup_checks import response_lengths, run_startup_checks
 from or1.trainer.state import TrainState
 from or1.trainer.watchdog import Watchdog
 
-__all__ = ["Run", "colocated", "setup"]
+__all__ = ["Run", "setup"]
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,9 @@ class Run:
     samples from: `model` itself in one process, a full copy on rank 0 under torchrun (None on other
     ranks). With the HF engine rank 0 alone samples and broadcasts each step's batch. A vLLM engine exists
     on every rank (it reads the sharded policy itself) and all ranks sample in lockstep, rank 0 scoring
-    for all (`RankZeroScorer`). `metrics` exists on rank 0 only; every rank has its own `watchdog`.
+    for all (`RankZeroScorer`). `rollouts` is where each step's batch comes from (`rollout_side.py`; the
+    async worker with `rollout.mode: async`). `metrics` exists on rank 0 only; every rank has its own
+    `watchdog`.
     """
 
     cfg: TrainConfig
@@ -70,6 +74,7 @@ class Run:
     state: TrainState
     metrics: MetricsLog | None
     watchdog: Watchdog
+    rollouts: RolloutSide = field(default_factory=InProcessRollouts)  # where steps' batches come from
     samples_log: SampleLog | None = None  # rank 0: which steps keep their responses (samples_log.py)
     danger: DangerWatch | None = None  # rank 0: warning lines on danger signs (danger_signs.py)
 
@@ -109,7 +114,7 @@ def setup(cfg: TrainConfig, resume: bool = False) -> Run:
     device = _device(world)
     if not world.distributed:
         model = model.to(device)  # type: ignore[arg-type]  # FSDP2 moves each rank's shards itself under torchrun
-    rollout_model = model if colocated(cfg) or not world.distributed else \
+    rollout_model = model if _colocated(cfg) or not world.distributed else \
         copy.deepcopy(model).to(device) if world.rank == 0 else None  # type: ignore[arg-type]  # transformers' wrapped .to
     d = cfg.distributed
     model = wrap_model(model, mixed_precision=d.mixed_precision, activation_checkpointing=d.activation_checkpointing)
@@ -127,10 +132,13 @@ def setup(cfg: TrainConfig, resume: bool = False) -> Run:
         log.debug("config:\n%s", dump_config(cfg))
     watchdog = Watchdog(cfg.watchdog, out, world.rank, world.world_size)
     engine, scorer = _build_sampling(cfg, world, rollout_model, tok, watchdog)
+    schedule = StageSchedule(cfg.stages)
+    rollouts: RolloutSide = sync_rollout_side(cfg, world) if cfg.rollout.mode == "sync" else \
+        AsyncRollouts(cfg, world, rollout_model, tok, problems, prompt_ids, state, schedule.total_steps)
     return Run(cfg, out, world, model, rollout_model, tok, optimizer, engine, scorer, problems, prompt_ids,
-               val_problems, StageSchedule(cfg.stages), state,
+               val_problems, schedule, state,
                open_metrics_log(cfg, out, resume_step=state.step if saved else None) if main else None, watchdog,
-               SampleLog(cfg.logging, out) if main else None,
+               rollouts, SampleLog(cfg.logging, out) if main else None,
                DangerWatch(_first_entropy(out) if saved else None) if main else None)
 
 
@@ -174,7 +182,7 @@ def _build_sampling(cfg: TrainConfig, world: World, rollout_model: PreTrainedMod
     engine = build_engine(cfg.rollout, rollout_model, tok, cfg.ray, max_model_len=max_len,
                           seed=cfg.seed) if rollout_model is not None else None
     scorer: RewardScorer | None = build_scorer(cfg.reward, cfg.ray) if world.rank == 0 else None
-    if colocated(cfg) and world.distributed:  # every rank samples in lockstep; rank 0 scores for all
+    if _colocated(cfg) and world.distributed:  # every rank samples in lockstep; rank 0 scores for all
         scorer = RankZeroScorer(scorer)
         engine = DataParallelEngine(engine, world, cfg.rollout.tensor_parallel_size,  # type: ignore[arg-type]
                                     tok.pad_token_id)
@@ -182,6 +190,6 @@ def _build_sampling(cfg: TrainConfig, world: World, rollout_model: PreTrainedMod
             GuardedScorer(scorer, watchdog) if scorer is not None else None)
 
 
-def colocated(cfg: TrainConfig) -> bool:
+def _colocated(cfg: TrainConfig) -> bool:
     """A vLLM engine on every rank, fed from the (sharded) policy: all ranks sample in lockstep."""
     return cfg.rollout.engine == "vllm"

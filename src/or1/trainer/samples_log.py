@@ -28,7 +28,7 @@ from or1.config import LoggingConfig
 from or1.problems.schema import Problem
 from or1.rewards.types import RewardResult
 
-__all__ = ["SampleLog", "ScoredRollouts", "clip_text", "prompt_text", "rollout_rows", "validation_rows"]
+__all__ = ["SampleLog", "ScoredRollouts", "clip_text", "prompt_text", "rollout_rows", "sample_due", "validation_rows"]
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,13 @@ def _row(step: int, prob: Problem, group: int, sample: int, text: str, result: R
             "extracted": None if result.extracted is None else clip_text(str(result.extracted), 200)}
 
 
+def sample_due(cfg: LoggingConfig, step: int) -> bool:
+    """Whether step `step` (1-based) keeps its responses: every `sample_every` steps, and step 1 (the
+    rollout worker asks this without the run's size cap)."""
+    e = cfg.sample_every
+    return e > 0 and (step == 1 or step % e == 0)
+
+
 class SampleLog:
     """When a step's responses are kept, and the size cap over all of the run's samples files."""
 
@@ -104,9 +111,8 @@ class SampleLog:
         self._warned = False
 
     def due(self, step: int) -> bool:
-        """Whether step `step` (1-based) keeps its responses: every `sample_every` steps, and step 1."""
-        e = self.cfg.sample_every
-        return e > 0 and (step == 1 or step % e == 0) and not self._warned
+        """Whether step `step` (1-based) keeps its responses (`sample_due`), the cap not reached yet."""
+        return sample_due(self.cfg, step) and not self._warned
 
     def admit(self, rows: list[dict[str, Any]]) -> bool:
         """Count the rows against the cap; False (and one warning) once the cap is reached."""

@@ -1,0 +1,240 @@
+"""Asynchronous rollouts (`rollout.mode: async`): a worker process samples ahead while the trainer updates.
+
+With staleness s = `rollout.max_staleness`, the batch of step k is sampled from weight version
+v(k) = max(0, k - s) (version = updates applied). Version k - s exists once update k - s - 1 is done, so
+while the trainer updates on step k the worker can sample steps k+1 .. k+s. Worked example, s = 1:
+
+    trainer:  wait b0 | update on b0 -> v1 | update on b1 -> v2 | update on b2 -> v3
+    worker:   b0 (v0) | b1 (v0)            | b2 (v1)            | b3 (v2)
+
+Each batch is a function of (seed, step, the weights of v(k), the prompt sampler's state) only: requests
+go out in step order, the worker chains the sampler, and nothing depends on when a result arrives. So
+two runs with the same seed and s are bitwise equal however loaded the machine is.
+
+Weights reach the worker through s + 1 shared-memory slots: version v is written to slot v mod (s + 1)
+after the update that makes it, then the requests that need it are sent. The slot it overwrites held
+version v - s - 1, which only batches up to step v - 1 used, all consumed by then.
+
+A checkpoint after step k holds the batches of steps k .. k+s-1 (sampled from older weights, which the
+checkpoint does not hold) and the sampler's state after them; the trainer waits for them before it
+saves. Resume restores them and asks for step k+s from the checkpoint's weights: the resumed run is the
+uninterrupted one. A worker that dies is started again from the sampler state after its last result and
+sent the outstanding requests; it returns what the dead one would have.
+
+Under torchrun, rank 0 runs the worker and broadcasts each batch; every rank takes part in gathering the
+weights after an update (rank 0's full copy also serves validation).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import pickle
+import time
+from dataclasses import replace
+from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING, Any
+
+import torch
+from torch import Tensor
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from or1.algo.stages import Stage
+from or1.config import TrainConfig
+from or1.distributed import World, broadcast_object, full_state_dict, precision_of
+from or1.problems.schema import Problem
+from or1.trainer.rollout_side import StepRollouts
+from or1.trainer.rollout_worker import WorkerFailure, WorkerInit, WorkerResult, worker_main
+from or1.trainer.state import TrainState
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from or1.trainer.run import Run
+
+__all__ = ["AsyncRollouts", "batch_version"]
+
+log = logging.getLogger(__name__)
+
+MAX_RESTARTS = 3  # worker deaths in a row (no result in between) before the run stops
+
+
+def batch_version(step: int, staleness: int) -> int:
+    """The weight version the batch of `step` is sampled from: max(0, step - staleness)."""
+    return max(0, step - staleness)
+
+
+class AsyncRollouts:
+    """The trainer's side of the rollout worker (`rollout_worker.py`): requests, weights, results, restarts.
+
+    Args:
+        model: the module whose weights the worker samples (the policy in one process, rank 0's full copy
+            under torchrun; None on other ranks).
+        state: the train state; a resumed one holds the pending batches in `extra["rollouts"]`.
+        total_steps: the schedule's length (no step past it is requested).
+    """
+
+    def __init__(self, cfg: TrainConfig, world: World, model: PreTrainedModel | None,
+                 tokenizer: PreTrainedTokenizerBase, problems: list[Problem], prompt_ids: list[list[int]],
+                 state: TrainState, total_steps: int) -> None:
+        self.cfg, self.world, self.s, self.total = cfg, world, cfg.rollout.max_staleness, total_steps
+        saved = state.extra.pop("rollouts", {})
+        self.pending: dict[int, WorkerResult] = {r.step: r for r in saved.get("pending", [])}
+        self.version = state.step  # updates applied to the weights the trainer holds
+        self.restarts, self._in_a_row = 0, 0
+        self._conn: Connection | None = None
+        self._proc: Any = None
+        if model is None:  # a torchrun rank other than 0: it only receives the broadcast batches
+            return
+        weights = model.state_dict()
+        self.slots = [{k: torch.empty_like(v, device="cpu").share_memory_() for k, v in weights.items()}
+                      for _ in range(self.s + 1)]
+        self.slot_version = [-1] * (self.s + 1)
+        self._write(weights, self.version)
+        last = max(self.pending, default=state.step - 1)
+        self.next_step = last + 1  # the next step to request
+        self.outstanding: list[int] = []  # steps requested, no result yet (in order)
+        # The sampler's state after the last step with a result (the worker restarts from it).
+        self._chain = (state.sampler.state_dict(), state.filtered_stage)
+        self._init = WorkerInit(cfg, model.config, next(model.parameters()).dtype, precision_of(model), tokenizer,
+                                problems, prompt_ids, *self._chain, cfg.rollout.worker_threads)
+        self._consumed = self._chain  # the sampler's state after the last step the trainer took
+        self._start()
+
+    # ---- the protocol --------------------------------------------------------------------------------
+
+    def collect(self, run: Run, stage: Stage, bar: Progress | None = None) -> StepRollouts:
+        """Step `run.state.step`'s batch: from the pending results, else waited for (under the rollout
+        deadline); rank 0's result broadcast to every rank under torchrun."""
+        got = StepRollouts(None, {})
+        if self._conn is not None:
+            step, t0 = run.state.step, time.perf_counter()
+            self._request()
+            with run.watchdog.phase("rollout"):
+                res = self._wait_for(step)
+            wait = time.perf_counter() - t0
+            del self.pending[step]
+            self._consumed = (res.sampler, res.filtered_stage)
+            got = replace(res.rollouts, metrics=res.rollouts.metrics | {
+                "async/staleness": float(step - res.version), "async/trainer_wait_s": wait,
+                "async/rollout_wait_s": res.idle_s, "async/rollout_s": res.busy_s,
+                "async/worker_restarts": float(self.restarts)})
+        if self.world.distributed:
+            got.batch, got.metrics = broadcast_object((got.batch, got.metrics))
+        return got
+
+    def after_update(self, run: Run) -> None:
+        """Write the new weights to their slot and send the requests they allow (every rank gathers)."""
+        weights = full_state_dict(run.model) if self.world.distributed else run.model.state_dict()
+        if self._conn is None:
+            return
+        if self.world.distributed and run.rollout_model is not None:
+            run.rollout_model.load_state_dict(weights)  # rank 0's copy: validation samples it
+        self.version += 1
+        self._write(weights, self.version)
+        self._request()
+
+    def checkpoint_state(self, run: Run) -> dict[str, Any]:
+        """The batches of steps k .. k+s-1 (waited for) and the sampler's state after them, k = run.state.step.
+
+        Sets the train state's sampler and offline-filter stage to where the worker's chain stands after
+        those batches, so the checkpoint resumes the worker exactly there.
+        """
+        if self._conn is None:
+            return {}
+        k = run.state.step
+        keep = list(range(k, min(k + self.s, self.total)))
+        for step in keep:
+            self._wait_for(step)
+        sampler, filtered = self.pending[keep[-1]].sampler if keep else self._consumed[0], \
+            self.pending[keep[-1]].filtered_stage if keep else self._consumed[1]
+        run.state.sampler.load_state_dict(sampler)
+        run.state.filtered_stage = filtered
+        return {"pending": [self.pending[step] for step in keep]}
+
+    def close(self) -> None:
+        """Stop the worker (asked first, killed after 10 s); idempotent."""
+        conn, proc, self._conn, self._proc = self._conn, self._proc, None, None
+        if conn is not None:
+            with contextlib.suppress(OSError):
+                conn.send(None)
+            conn.close()
+        if proc is not None:
+            proc.join(10)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+
+    # ---- requests, results and restarts ---------------------------------------------------------------
+
+    def _write(self, weights: dict[str, Tensor], version: int) -> None:
+        slot = version % (self.s + 1)
+        with torch.no_grad():
+            for k, v in weights.items():
+                self.slots[slot][k].copy_(v)
+        self.slot_version[slot] = version
+
+    def _request(self) -> None:
+        """Send every step whose weight version exists now, in step order."""
+        while self.next_step < self.total and batch_version(self.next_step, self.s) <= self.version:
+            self._send(self.next_step)
+            self.outstanding.append(self.next_step)
+            self.next_step += 1
+
+    def _send(self, step: int) -> None:
+        v = batch_version(step, self.s)
+        slot = v % (self.s + 1)
+        assert self.slot_version[slot] == v, f"step {step} needs weight version {v}, slot {slot} holds " \
+                                             f"{self.slot_version[slot]}"
+        assert self._conn is not None
+        self._conn.send((step, v, slot))
+
+    def _wait_for(self, step: int) -> WorkerResult:
+        while step not in self.pending:
+            res = self._receive()
+            self.pending[res.step] = res
+            self.outstanding.remove(res.step)
+            self._chain, self._in_a_row = (res.sampler, res.filtered_stage), 0
+        return self.pending[step]
+
+    def _receive(self) -> WorkerResult:
+        """The worker's next result; a worker that died is started again and sent what it owed."""
+        while True:
+            assert self._conn is not None
+            try:
+                if self._conn.poll(0.2):
+                    msg = pickle.loads(self._conn.recv_bytes())
+                    if isinstance(msg, WorkerFailure):
+                        raise RuntimeError(f"the rollout worker failed:\n{msg.traceback}")
+                    return msg
+            except (EOFError, OSError):  # the pipe broke: the worker is gone
+                self._restart()
+                continue
+            if not self._proc.is_alive() and not self._conn.poll(0):
+                self._restart()
+
+    def _start(self) -> None:
+        ctx = torch.multiprocessing.get_context("spawn")
+        parent, child = ctx.Pipe()
+        init = replace(self._init, sampler=self._chain[0], filtered_stage=self._chain[1])
+        self._proc = ctx.Process(target=worker_main, args=(child, init, self.slots), name="or1-rollout-worker")
+        self._proc.start()
+        child.close()
+        self._conn = parent
+        for step in self.outstanding:
+            self._send(step)
+
+    def _restart(self) -> None:
+        code = self._proc.exitcode if self._proc is not None else None
+        self.restarts += 1
+        self._in_a_row += 1
+        if self._in_a_row > MAX_RESTARTS:
+            raise RuntimeError(f"the rollout worker died {MAX_RESTARTS + 1} times in a row (last exit code {code}); "
+                               "see its output above")
+        log.warning("the rollout worker died (exit code %s) with steps %s outstanding: starting it again "
+                    "(restart %d)", code, self.outstanding, self.restarts)
+        if self._conn is not None:
+            self._conn.close()
+        if self._proc is not None:
+            self._proc.join(5)
+        self._start()
