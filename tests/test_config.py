@@ -8,7 +8,7 @@ import json
 import pytest
 
 from conftest import write_config
-from or1.config import ConfigError
+from or1.config import ASYNC_TIS_CAP, ConfigError
 from or1.config_load import config_to_dict, dump_config, fingerprint, load_config
 
 
@@ -108,5 +108,36 @@ def test_importance_sampling_settings(cfg_path):
     for k in ("out_dir", "checkpoint_every", "keep_checkpoints", "validation", "reward", "threads", "ray",
               "distributed", "watchdog", "logging"):
         d.pop(k, None)
-    del d["algo"]["tis_cap"], d["algo"]["tis_level"]  # the dict as it was before the option
+    del d["algo"]["tis_cap"], d["algo"]["tis_level"]  # the dict as it was before the options
+    del d["rollout"]["mode"], d["rollout"]["max_staleness"], d["rollout"]["worker_threads"]
     assert fingerprint(cfg) == hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def test_async_settings(cfg_path):
+    """rollout.mode=async: s >= 1, the HF engine without Ray, π_old recomputed, the correction on by default
+    (cap 2) and settable; sync mode fingerprints as before the options existed, the worker's threads never
+    enter the fingerprint, the staleness does."""
+    assert load_config(cfg_path).rollout.mode == "sync"
+    recompute = "algo.recompute_old_logp=true"
+    with pytest.raises(ConfigError, match=r"rollout.mode=async needs algo.recompute_old_logp=true"):
+        load_config(cfg_path, ["rollout.mode=async"])
+    cfg = load_config(cfg_path, ["rollout.mode=async", recompute])
+    assert (cfg.algo.tis_cap, cfg.algo.tis_level, cfg.rollout.max_staleness) == (ASYNC_TIS_CAP, "token", 1)
+    assert load_config(cfg_path, ["rollout.mode=async", recompute, "algo.tis_cap=5"]).algo.tis_cap == 5
+    dumped = cfg_path.with_name("dumped.yaml")
+    dumped.write_text(dump_config(cfg))
+    assert load_config(dumped).algo.tis_cap == ASYNC_TIS_CAP
+    assert fingerprint(load_config(dumped)) == fingerprint(cfg)  # a dumped async config resumes as itself
+    for bad, match in [("rollout.max_staleness=0", r"rollout.max_staleness=0 must be >= 1"),
+                       ("rollout.engine=vllm", r"rollout.engine='vllm' is not supported"),
+                       ("ray.enabled=true", r"with ray.enabled=true use rollout.mode=sync"),
+                       ("rollout.worker_threads=0", r"rollout.worker_threads=0 must be >= 1"),
+                       ("rollout.mode=later", r"rollout.mode")]:
+        with pytest.raises(ConfigError, match=match):
+            load_config(cfg_path, ["rollout.mode=async", recompute, bad])
+    base = fingerprint(load_config(cfg_path, [recompute]))
+    assert fingerprint(load_config(cfg_path, [recompute, "rollout.max_staleness=3"])) == base  # unused in sync
+    one = fingerprint(cfg)
+    assert one != base
+    assert fingerprint(load_config(cfg_path, ["rollout.mode=async", recompute, "rollout.worker_threads=1"])) == one
+    assert fingerprint(load_config(cfg_path, ["rollout.mode=async", recompute, "rollout.max_staleness=2"])) != one

@@ -27,20 +27,22 @@ STAT_ATOL = 1e-4
 pytestmark = pytest.mark.skipif(netns_skip_reason() is not None, reason=str(netns_skip_reason()))
 
 
-def _config(tmp_path: Path, warm_model_dir: Path, easy_task: dict[str, Path], name: str) -> Path:
+def _config(tmp_path: Path, warm_model_dir: Path, easy_task: dict[str, Path], name: str, **more) -> Path:
     return warm_run_config(
         tmp_path, name, warm_model_dir, easy_task,
         stages=[
             {"steps": 2, "max_response_length": 28, "batch_size": 4, "mini_batch_size": 2, "group_size": 4},
             {"steps": 2, "max_response_length": 32, "batch_size": 5, "mini_batch_size": 5, "group_size": 4},
         ],
-        algo={"lr": 5e-4, "micro_batch_size": 6, "micro_batch_tokens": 160, "clip_high": 0.28},
+        algo={"lr": 5e-4, "micro_batch_size": 6, "micro_batch_tokens": 160, "clip_high": 0.28,
+              "recompute_old_logp": bool(more)},
         entropy={"adaptive": True, "target": 5.0, "delta": 1e-3},
         filter={"online": True, "max_refills": 1, "offline": True, "offline_samples": 2},
         validation={"every": 2, "n": 2, "max_problems": 4},
         checkpoint_every=10,
         keep_checkpoints=3,
         threads=1,
+        **more,
     )
 
 
@@ -100,3 +102,29 @@ def test_torchrun_fsdp_train_matches_one_process(tmp_path, warm_model_dir, easy_
     assert json.dumps(s2["sampler"], sort_keys=True, default=str) == json.dumps(s1["sampler"], sort_keys=True,
                                                                                    default=str)
     assert s2["controller"] == pytest.approx(s1["controller"])
+
+
+def test_torchrun_async_train_matches_one_process_async(tmp_path, warm_model_dir, easy_task):
+    """rollout.mode=async on 2 ranks: one rollout worker (under rank 0) feeds both; a sharded checkpoint
+    holds the pending batches, and the stopped and resumed 2-rank run follows the one-process async run."""
+    more = {"rollout": {"mode": "async", "max_staleness": 1, "worker_threads": 1}}
+    one = _config(tmp_path, warm_model_dir, easy_task, "async_one", **more)
+    two = _config(tmp_path, warm_model_dir, easy_task, "async_two", **more)
+    _run(one, 1)
+    _run(two, 2, "--stop-at", "3")  # mid-stage: the batch of step 3 is pending in the checkpoint
+    state = torch.load(tmp_path / "async_two" / "checkpoints" / "step_000003" / "state.pt", weights_only=False)
+    assert [r.step for r in state["extra"]["rollouts"]["pending"]] == [3]
+    _run(two, 2, "--resume")
+
+    a, b = (read_metrics(tmp_path / n / "metrics.jsonl") for n in ("async_one", "async_two"))
+    assert [r["step"] for r in a] == [r["step"] for r in b] == [0, 1, 2, 3, 4]
+    assert [r.get("async/staleness") for r in a[1:]] == [0.0, 1.0, 1.0, 1.0]
+    strip = lambda rows: [{k: v for k, v in r.items() if not k.startswith("perf/") and not k.endswith("_s")}  # noqa: E731
+                          for r in rows]
+    for ra, rb in zip(strip(a), strip(b), strict=True):
+        assert ra.keys() == rb.keys()
+        for k in ra:
+            assert abs(ra[k] - rb[k]) <= STAT_ATOL, (ra["step"], k, ra[k], rb[k])
+    wa = load_file(tmp_path / "async_one" / "checkpoints" / "step_000004" / "model" / "model.safetensors")
+    wb = load_file(tmp_path / "async_two" / "checkpoints" / "step_000004" / "model" / "model.safetensors")
+    assert max((wa[k] - wb[k]).abs().max().item() for k in wa) < WEIGHT_ATOL

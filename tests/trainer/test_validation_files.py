@@ -14,7 +14,6 @@ from or1.problems.schema import read_table, write_rows
 from or1.tiny.task import write_task_files
 from or1.trainer.loop import validate
 from or1.trainer.progress import progress as _progress
-from or1.trainer.rollout_side import maybe_offline_filter
 from or1.trainer.run import _load_datasets, setup
 
 
@@ -60,7 +59,7 @@ def test_validation_and_offline_filter_draw_bars(tmp_path, files):
         bar, out = _bar()
         with bar:
             metrics = validate(run, 0, bar)
-            maybe_offline_filter(run, run.schedule.at(1), bar)
+            run.rollouts.maybe_offline_filter(run.state, run.schedule.at(1), bar)
         text = out.getvalue()
         assert "validate τ=0.6" in text and "validate τ=1" in text and "8/8" in text  # 4 problems × 2 files
         assert "offline filter (stage 1)" in text and "12/12" in text

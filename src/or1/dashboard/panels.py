@@ -52,6 +52,9 @@ PANELS: tuple[Panel, ...] = (
     Panel("loss.png", "loss and gradient norm", "loss", ("loss/",), ("grad/norm",), "gradient norm"),
     Panel("validation.png", "validation Avg@n per data source and temperature", "Avg@n", ("val/",)),
     Panel("time.png", "step time by phase", "seconds", ("perf/rollout_s", "perf/update_s", "perf/step_s")),
+    Panel("async.png", "asynchronous rollouts: the trainer's and the worker's waits, staleness (rollout.mode=async)",
+          "seconds", ("async/trainer_wait_s", "async/rollout_wait_s", "async/rollout_s"),
+          ("async/staleness", "async/worker_restarts"), "updates / restarts"),
     Panel("verifier.png", "verifier timeouts, errors and worker restarts", "count per step",
           ("reward/timeouts", "reward/errors", "reward/worker_restarts")),
 )

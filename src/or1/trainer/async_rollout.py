@@ -36,7 +36,7 @@ from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from or1.algo.stages import Stage
@@ -46,11 +46,10 @@ from or1.problems.schema import Problem
 from or1.trainer.rollout_side import StepRollouts
 from or1.trainer.rollout_worker import WorkerFailure, WorkerInit, WorkerResult, worker_main
 from or1.trainer.state import TrainState
+from or1.trainer.watchdog import Watchdog
 
 if TYPE_CHECKING:
     from rich.progress import Progress
-
-    from or1.trainer.run import Run
 
 __all__ = ["AsyncRollouts", "batch_version"]
 
@@ -68,25 +67,28 @@ class AsyncRollouts:
     """The trainer's side of the rollout worker (`rollout_worker.py`): requests, weights, results, restarts.
 
     Args:
-        model: the module whose weights the worker samples (the policy in one process, rank 0's full copy
-            under torchrun; None on other ranks).
+        model: the trained policy (FSDP-sharded under torchrun).
+        rollout_model: the module whose weights the worker gets: `model` in one process, rank 0's full copy
+            under torchrun (which validation samples too); None on other ranks.
         state: the train state; a resumed one holds the pending batches in `extra["rollouts"]`.
         total_steps: the schedule's length (no step past it is requested).
+        watchdog: waiting for a batch runs under its rollout deadline.
     """
 
-    def __init__(self, cfg: TrainConfig, world: World, model: PreTrainedModel | None,
+    def __init__(self, cfg: TrainConfig, world: World, model: nn.Module, rollout_model: PreTrainedModel | None,
                  tokenizer: PreTrainedTokenizerBase, problems: list[Problem], prompt_ids: list[list[int]],
-                 state: TrainState, total_steps: int) -> None:
+                 state: TrainState, total_steps: int, watchdog: Watchdog) -> None:
         self.cfg, self.world, self.s, self.total = cfg, world, cfg.rollout.max_staleness, total_steps
+        self.model, self.rollout_model, self.watchdog = model, rollout_model, watchdog
         saved = state.extra.pop("rollouts", {})
         self.pending: dict[int, WorkerResult] = {r.step: r for r in saved.get("pending", [])}
         self.version = state.step  # updates applied to the weights the trainer holds
         self.restarts, self._in_a_row = 0, 0
         self._conn: Connection | None = None
         self._proc: Any = None
-        if model is None:  # a torchrun rank other than 0: it only receives the broadcast batches
+        if rollout_model is None:  # a torchrun rank other than 0: it only receives the broadcast batches
             return
-        weights = model.state_dict()
+        weights = rollout_model.state_dict()
         self.slots = [{k: torch.empty_like(v, device="cpu").share_memory_() for k, v in weights.items()}
                       for _ in range(self.s + 1)]
         self.slot_version = [-1] * (self.s + 1)
@@ -96,21 +98,22 @@ class AsyncRollouts:
         self.outstanding: list[int] = []  # steps requested, no result yet (in order)
         # The sampler's state after the last step with a result (the worker restarts from it).
         self._chain = (state.sampler.state_dict(), state.filtered_stage)
-        self._init = WorkerInit(cfg, model.config, next(model.parameters()).dtype, precision_of(model), tokenizer,
-                                problems, prompt_ids, *self._chain, cfg.rollout.worker_threads)
+        self._init = WorkerInit(cfg, rollout_model.config, next(rollout_model.parameters()).dtype,
+                                precision_of(rollout_model), tokenizer, problems, prompt_ids, *self._chain,
+                                cfg.rollout.worker_threads)
         self._consumed = self._chain  # the sampler's state after the last step the trainer took
         self._start()
 
     # ---- the protocol --------------------------------------------------------------------------------
 
-    def collect(self, run: Run, stage: Stage, bar: Progress | None = None) -> StepRollouts:
-        """Step `run.state.step`'s batch: from the pending results, else waited for (under the rollout
+    def collect(self, state: TrainState, stage: Stage, bar: Progress | None = None) -> StepRollouts:
+        """Step `state.step`'s batch: from the pending results, else waited for (under the rollout
         deadline); rank 0's result broadcast to every rank under torchrun."""
         got = StepRollouts(None, {})
         if self._conn is not None:
-            step, t0 = run.state.step, time.perf_counter()
+            step, t0 = state.step, time.perf_counter()
             self._request()
-            with run.watchdog.phase("rollout"):
+            with self.watchdog.phase("rollout"):
                 res = self._wait_for(step)
             wait = time.perf_counter() - t0
             del self.pending[step]
@@ -123,33 +126,33 @@ class AsyncRollouts:
             got.batch, got.metrics = broadcast_object((got.batch, got.metrics))
         return got
 
-    def after_update(self, run: Run) -> None:
+    def after_update(self) -> None:
         """Write the new weights to their slot and send the requests they allow (every rank gathers)."""
-        weights = full_state_dict(run.model) if self.world.distributed else run.model.state_dict()
+        weights = full_state_dict(self.model) if self.world.distributed else self.model.state_dict()
         if self._conn is None:
             return
-        if self.world.distributed and run.rollout_model is not None:
-            run.rollout_model.load_state_dict(weights)  # rank 0's copy: validation samples it
+        if self.world.distributed and self.rollout_model is not None:
+            self.rollout_model.load_state_dict(weights)  # rank 0's copy: validation samples it
         self.version += 1
         self._write(weights, self.version)
         self._request()
 
-    def checkpoint_state(self, run: Run) -> dict[str, Any]:
-        """The batches of steps k .. k+s-1 (waited for) and the sampler's state after them, k = run.state.step.
+    def checkpoint_state(self, state: TrainState) -> dict[str, Any]:
+        """The batches of steps k .. k+s-1 (waited for) and the sampler's state after them, k = state.step.
 
         Sets the train state's sampler and offline-filter stage to where the worker's chain stands after
         those batches, so the checkpoint resumes the worker exactly there.
         """
         if self._conn is None:
             return {}
-        k = run.state.step
+        k = state.step
         keep = list(range(k, min(k + self.s, self.total)))
         for step in keep:
             self._wait_for(step)
-        sampler, filtered = self.pending[keep[-1]].sampler if keep else self._consumed[0], \
-            self.pending[keep[-1]].filtered_stage if keep else self._consumed[1]
-        run.state.sampler.load_state_dict(sampler)
-        run.state.filtered_stage = filtered
+        last = self.pending[keep[-1]] if keep else None
+        sampler, filtered = (last.sampler, last.filtered_stage) if last is not None else self._consumed
+        state.sampler.load_state_dict(sampler)
+        state.filtered_stage = filtered
         return {"pending": [self.pending[step] for step in keep]}
 
     def close(self) -> None:
@@ -177,9 +180,12 @@ class AsyncRollouts:
     def _request(self) -> None:
         """Send every step whose weight version exists now, in step order."""
         while self.next_step < self.total and batch_version(self.next_step, self.s) <= self.version:
-            self._send(self.next_step)
             self.outstanding.append(self.next_step)
             self.next_step += 1
+            try:
+                self._send(self.outstanding[-1])
+            except OSError:  # the worker died while the trainer was busy: a new one gets every outstanding step
+                self._restart()
 
     def _send(self, step: int) -> None:
         v = batch_version(step, self.s)

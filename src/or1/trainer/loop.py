@@ -119,7 +119,7 @@ def _close(run: Run) -> None:
 
 
 def _save(run: Run, step: int) -> Path:
-    pending = run.rollouts.checkpoint_state(run)  # async: the batches sampled ahead (sync: nothing)
+    pending = run.rollouts.checkpoint_state(run.state)  # async: the batches sampled ahead (sync: nothing)
     if pending:
         run.state.extra["rollouts"] = pending
     save = save_checkpoint_sharded if run.world.distributed else save_checkpoint  # torchrun: every rank writes
@@ -134,7 +134,7 @@ def train_step(run: Run, stage: Stage, bar: Progress | None = None) -> dict[str,
     broadcast, or ahead of time by the async worker.
     """
     cfg, state, w, t0 = run.cfg, run.state, run.world, time.perf_counter()
-    got = run.rollouts.collect(run, stage, bar)
+    got = run.rollouts.collect(state, stage, bar)
     for line in got.notes:
         log.info("%s", line)
     if got.scored is not None and run.samples_log is not None and run.samples_log.due(state.step + 1):
@@ -172,7 +172,7 @@ def train_step(run: Run, stage: Stage, bar: Progress | None = None) -> dict[str,
             state.controller.update(h_est)
         metrics |= {"entropy/coef": coef, "entropy/estimate": h_est}
         with run.watchdog.phase("weight_sync"):
-            run.rollouts.after_update(run)
+            run.rollouts.after_update()
     t2 = time.perf_counter()
     n_tok = float(batch.resp_mask.sum()) if batch is not None else 0.0
     metrics |= {"filter/empty_step": float(batch is None), "filter/empty_steps": float(state.empty_steps),

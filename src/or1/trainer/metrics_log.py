@@ -14,11 +14,17 @@ Every key the trainer logs, with its meaning:
   filter/empty_step      1 when no group was informative even after refills (no update that step), else 0
   filter/empty_steps     such steps so far in the run (kept in the train state)
   rollout/len_mean, rollout/len_max, rollout/truncated_frac   response lengths (tokens) and truncation
-  entropy/estimate       H_est = -mean log π_old over the batch (what the controller sees)
+  entropy/estimate       H_est = -mean log π_old over the batch (what the controller sees; async: log π_β)
   entropy/policy         token entropy of π_θ during the update
   entropy/coef           α applied this step (0 when inactive); entropy/alpha: controller α after update
   loss/policy, loss/entropy_bonus, clip/frac, ratio/mean, grad/norm, update/steps
   tis/weight_mean, tis/clipped_frac, tis/kl_behaviour   with algo.tis_cap: importance weights, recipe.md
+  async/staleness        with rollout.mode=async: updates between the weights that sampled the batch and the
+                         weights it trains (min(step, rollout.max_staleness)); docs/async.md
+  async/trainer_wait_s   seconds the trainer waited for the batch (0 when the worker was ahead)
+  async/rollout_wait_s   seconds the worker waited for the request (weights) of this batch
+  async/rollout_s        seconds the worker spent sampling and scoring the batch
+  async/worker_restarts  rollout worker restarts so far in this session of the run (a dead worker is restarted)
   stage/index, stage/max_response_length
   perf/step_s, perf/rollout_s, perf/update_s, perf/tokens_per_s   wall-clock timings (not reproducible)
   val/<data_source>/avg@<n>_t<τ>   validation Avg@n at temperature τ

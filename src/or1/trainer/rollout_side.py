@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 import torch
+from torch import nn
 from transformers import PreTrainedTokenizerBase
 
 from or1.algo.filtering import offline_keep
@@ -34,15 +35,14 @@ from or1.sampling import sample_and_score
 from or1.trainer.collect import collect_groups
 from or1.trainer.progress import subtask
 from or1.trainer.prompt_sampler import PromptSampler
-from or1.trainer.samples_log import ScoredRollouts
+from or1.trainer.samples_log import SampleLog, ScoredRollouts
+from or1.trainer.state import TrainState
 
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-    from or1.trainer.run import Run
-
-__all__ = ["InProcessRollouts", "RankZeroRollouts", "RolloutSide", "StepRollouts", "maybe_offline_filter",
-           "offline_filter", "sample_step", "step_seed", "sync_rollout_side"]
+__all__ = ["InProcessRollouts", "RankZeroRollouts", "RolloutSide", "SamplingParts", "StepRollouts", "offline_filter",
+           "sample_step", "step_seed", "sync_rollout_side"]
 
 log = logging.getLogger(__name__)
 
@@ -66,23 +66,37 @@ class StepRollouts:
 
 
 class RolloutSide(Protocol):
-    """The rollout side of a run: one of the implementations in the table above."""
+    """The rollout side of a run: one of the implementations above, holding what it samples with."""
 
-    def collect(self, run: Run, stage: Stage, bar: Progress | None = None) -> StepRollouts:
-        """The rollouts of step `run.state.step` (its offline filter first, at a stage's start)."""
+    def collect(self, state: TrainState, stage: Stage, bar: Progress | None = None) -> StepRollouts:
+        """The rollouts of step `state.step` (its offline filter first, at a stage's start)."""
         ...
 
-    def after_update(self, run: Run) -> None:
-        """Make the sampling side see the weights the update just produced."""
+    def after_update(self) -> None:
+        """Make the sampling side see the weights the update just produced (every rank calls it)."""
         ...
 
-    def checkpoint_state(self, run: Run) -> dict[str, Any]:
+    def checkpoint_state(self, state: TrainState) -> dict[str, Any]:
         """What a checkpoint must hold beyond the train state to resume exactly ({} when nothing)."""
         ...
 
     def close(self) -> None:
         """Stop what the side started (the async worker); idempotent."""
         ...
+
+
+@dataclass
+class SamplingParts:
+    """What sampling in the trainer's process needs; `engine` and `scorer` are None on a rank that does not
+    sample (torchrun with the HF engine: ranks other than 0)."""
+
+    cfg: TrainConfig
+    engine: RolloutEngine | None
+    scorer: RewardScorer | None
+    tokenizer: PreTrainedTokenizerBase
+    problems: list[Problem]
+    prompt_ids: list[list[int]]
+    samples_log: SampleLog | None = None  # rank 0: which steps keep their first try's responses
 
 
 def step_seed(base: int, step: int, salt: int) -> int:
@@ -119,32 +133,6 @@ def offline_filter(engine: RolloutEngine, tokenizer: PreTrainedTokenizerBase, sc
     return f"stage {stage.index} offline filter: kept {int(keep.sum())} of {len(active)} prompts"
 
 
-def maybe_offline_filter(run: Run, stage: Stage, bar: Progress | None = None) -> None:
-    """At the start of each stage after the first: the offline filter, on the ranks that sample.
-
-    Only the sampling rank's prompt sampler draws the batches, so the other ranks skip the work. With `bar`
-    (the train display), a bar counts the prompts sampled.
-    """
-    cfg, state = run.cfg, run.state
-    if stage.index <= state.filtered_stage:
-        return
-    state.filtered_stage = stage.index
-    if not cfg.filter.offline or run.engine is None or run.scorer is None:  # not run.samples
-        return
-    with subtask(bar, f"offline filter (stage {stage.index})", len(state.sampler.active)) as advance:
-        log.info("%s", offline_filter(run.engine, run.tokenizer, run.scorer, run.problems, state.sampler, stage,
-                                      cfg, state.step, on_progress=advance))
-
-
-def _sample_here(run: Run, stage: Stage, bar: Progress | None) -> StepRollouts:
-    maybe_offline_filter(run, stage, bar)
-    if run.engine is None or run.scorer is None:  # a rank that does not sample
-        return StepRollouts(None, {})
-    keep = run.samples_log is not None and run.samples_log.due(run.state.step + 1)
-    return sample_step(run.engine, run.tokenizer, run.scorer, run.problems, run.prompt_ids, run.state.sampler,
-                       stage, run.cfg, run.state.step, keep)
-
-
 class InProcessRollouts:
     """Sampling in the trainer's process, on the weights being trained (or the engine's synced copy).
 
@@ -153,43 +141,69 @@ class InProcessRollouts:
     rank 0 scoring for all), so every rank already holds the whole batch.
     """
 
-    def collect(self, run: Run, stage: Stage, bar: Progress | None = None) -> StepRollouts:
-        return _sample_here(run, stage, bar)
+    def __init__(self, parts: SamplingParts) -> None:
+        self.parts = parts
 
-    def after_update(self, run: Run) -> None:
-        if run.engine is not None:
-            run.engine.sync_weights()  # vLLM: on every rank together (it gathers the shards itself)
+    def collect(self, state: TrainState, stage: Stage, bar: Progress | None = None) -> StepRollouts:
+        p = self.parts
+        self.maybe_offline_filter(state, stage, bar)
+        if p.engine is None or p.scorer is None:  # a rank that does not sample
+            return StepRollouts(None, {})
+        keep = p.samples_log is not None and p.samples_log.due(state.step + 1)
+        return sample_step(p.engine, p.tokenizer, p.scorer, p.problems, p.prompt_ids, state.sampler, stage, p.cfg,
+                           state.step, keep)
 
-    def checkpoint_state(self, run: Run) -> dict[str, Any]:
+    def maybe_offline_filter(self, state: TrainState, stage: Stage, bar: Progress | None = None) -> None:
+        """At the start of each stage after the first: the offline filter, on the ranks that sample.
+
+        Only the sampling rank's prompt sampler draws the batches, so the other ranks skip the work. With
+        `bar` (the train display), a bar counts the prompts sampled.
+        """
+        p = self.parts
+        if stage.index <= state.filtered_stage:
+            return
+        state.filtered_stage = stage.index
+        if not p.cfg.filter.offline or p.engine is None or p.scorer is None:
+            return
+        with subtask(bar, f"offline filter (stage {stage.index})", len(state.sampler.active)) as advance:
+            log.info("%s", offline_filter(p.engine, p.tokenizer, p.scorer, p.problems, state.sampler, stage, p.cfg,
+                                          state.step, on_progress=advance))
+
+    def after_update(self) -> None:
+        if self.parts.engine is not None:
+            self.parts.engine.sync_weights()  # vLLM: on every rank together (it gathers the shards itself)
+
+    def checkpoint_state(self, state: TrainState) -> dict[str, Any]:
         return {}
 
     def close(self) -> None:
         pass
 
 
-class RankZeroRollouts:
-    """torchrun with the HF engine: rank 0 samples from its full copy of the weights, as one process would,
-    and broadcasts the batch; after each update every rank all-gathers the weights into that copy."""
+class RankZeroRollouts(InProcessRollouts):
+    """torchrun with the HF engine: rank 0 samples from its full copy of the weights (`rollout_model`), as
+    one process would, and broadcasts the batch; after each update every rank all-gathers the weights of
+    the sharded `model` into that copy."""
 
-    def collect(self, run: Run, stage: Stage, bar: Progress | None = None) -> StepRollouts:
-        got = _sample_here(run, stage, bar)
+    def __init__(self, parts: SamplingParts, model: nn.Module, rollout_model: nn.Module | None) -> None:
+        super().__init__(parts)
+        self.model, self.rollout_model = model, rollout_model
+
+    def collect(self, state: TrainState, stage: Stage, bar: Progress | None = None) -> StepRollouts:
+        got = super().collect(state, stage, bar)
         got.batch, got.metrics = broadcast_object((got.batch, got.metrics))
         return got
 
-    def after_update(self, run: Run) -> None:
-        weights = full_state_dict(run.model)  # a collective: every rank calls it; full on rank 0 only
-        if run.rollout_model is not None:
-            run.rollout_model.load_state_dict(weights)
-        if run.engine is not None:
-            run.engine.sync_weights()
-
-    def checkpoint_state(self, run: Run) -> dict[str, Any]:
-        return {}
-
-    def close(self) -> None:
-        pass
+    def after_update(self) -> None:
+        weights = full_state_dict(self.model)  # a collective: every rank calls it; full on rank 0 only
+        if self.rollout_model is not None:
+            self.rollout_model.load_state_dict(weights)
+        super().after_update()
 
 
-def sync_rollout_side(cfg: TrainConfig, world: World) -> InProcessRollouts | RankZeroRollouts:
-    """The synchronous side for this run: rank 0 broadcasting under torchrun with the HF engine, else here."""
-    return RankZeroRollouts() if world.distributed and cfg.rollout.engine != "vllm" else InProcessRollouts()
+def sync_rollout_side(parts: SamplingParts, world: World, model: nn.Module, rollout_model: nn.Module | None
+                      ) -> InProcessRollouts:
+    """The synchronous side of this run: rank 0 broadcasting under torchrun with the HF engine, else here."""
+    if world.distributed and parts.cfg.rollout.engine != "vllm":
+        return RankZeroRollouts(parts, model, rollout_model)
+    return InProcessRollouts(parts)

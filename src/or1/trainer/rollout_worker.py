@@ -39,7 +39,7 @@ from or1.trainer.rollout_side import StepRollouts, offline_filter, sample_step
 from or1.trainer.samples_log import sample_due
 from or1.trainer.setup import build_scorer
 
-__all__ = ["WorkerFailure", "WorkerInit", "WorkerResult", "worker_main"]
+__all__ = ["PROCESS_NAME", "WorkerFailure", "WorkerInit", "WorkerResult", "worker_main"]
 
 
 @dataclass
@@ -84,11 +84,16 @@ class WorkerFailure:
     traceback: str
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to SIGKILL this process when the trainer dies (a no-op elsewhere)."""
+PROCESS_NAME = b"or1-rollout"  # what ps and top show for the worker (/proc/PID/comm)
+
+
+def _child_of_the_trainer() -> None:
+    """On Linux: SIGKILL this process when the trainer dies, and name it `PROCESS_NAME` (else a no-op)."""
     if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError):
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+            libc.prctl(15, ctypes.c_char_p(PROCESS_NAME))  # PR_SET_NAME
 
 
 def _build_model(init: WorkerInit) -> torch.nn.Module:
@@ -101,7 +106,7 @@ def _build_model(init: WorkerInit) -> torch.nn.Module:
 
 def worker_main(conn: Connection, init: WorkerInit, slots: list[dict[str, Tensor]]) -> None:
     """The worker process: answer `(step, version, slot)` requests until None or the pipe closes."""
-    _die_with_parent()
+    _child_of_the_trainer()
     cfg = init.cfg
     if init.threads:
         torch.set_num_threads(init.threads)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -33,7 +33,7 @@ from or1.trainer.guards import GuardedEngine, GuardedScorer
 from or1.trainer.metrics_log import MetricsLog, open_metrics_log, read_metrics
 from or1.trainer.prompt_sampler import PromptSampler
 from or1.trainer.resume import choose_checkpoint
-from or1.trainer.rollout_side import InProcessRollouts, RolloutSide, sync_rollout_side
+from or1.trainer.rollout_side import RolloutSide, SamplingParts, sync_rollout_side
 from or1.trainer.samples_log import SampleLog
 from or1.trainer.setup import build_engine, build_optimizer, build_scorer, load_data
 from or1.trainer.startup_checks import response_lengths, run_startup_checks
@@ -74,7 +74,7 @@ class Run:
     state: TrainState
     metrics: MetricsLog | None
     watchdog: Watchdog
-    rollouts: RolloutSide = field(default_factory=InProcessRollouts)  # where steps' batches come from
+    rollouts: RolloutSide  # where each step's batch comes from (rollout_side.py)
     samples_log: SampleLog | None = None  # rank 0: which steps keep their responses (samples_log.py)
     danger: DangerWatch | None = None  # rank 0: warning lines on danger signs (danger_signs.py)
 
@@ -132,13 +132,16 @@ def setup(cfg: TrainConfig, resume: bool = False) -> Run:
         log.debug("config:\n%s", dump_config(cfg))
     watchdog = Watchdog(cfg.watchdog, out, world.rank, world.world_size)
     engine, scorer = _build_sampling(cfg, world, rollout_model, tok, watchdog)
+    samples_log = SampleLog(cfg.logging, out) if main else None
     schedule = StageSchedule(cfg.stages)
-    rollouts: RolloutSide = sync_rollout_side(cfg, world) if cfg.rollout.mode == "sync" else \
-        AsyncRollouts(cfg, world, rollout_model, tok, problems, prompt_ids, state, schedule.total_steps)
+    rollouts: RolloutSide = AsyncRollouts(cfg, world, model, rollout_model, tok, problems, prompt_ids, state,
+                                          schedule.total_steps, watchdog) if cfg.rollout.mode == "async" else \
+        sync_rollout_side(SamplingParts(cfg, engine, scorer, tok, problems, prompt_ids, samples_log), world, model,
+                          rollout_model)
     return Run(cfg, out, world, model, rollout_model, tok, optimizer, engine, scorer, problems, prompt_ids,
                val_problems, schedule, state,
                open_metrics_log(cfg, out, resume_step=state.step if saved else None) if main else None, watchdog,
-               rollouts, SampleLog(cfg.logging, out) if main else None,
+               rollouts, samples_log,
                DangerWatch(_first_entropy(out) if saved else None) if main else None)
 
 
