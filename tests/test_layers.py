@@ -9,12 +9,12 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src"
 
 BASE = {"config", "config_load", "config_flags", "argtypes", "atomic", "lazy", "manifest", "checkpoints", "stats",
-        "throughput", "train_memory"}
+        "throughput", "train_memory", "async_split"}
 # part -> the parts it may import (besides itself). A part is a package under or1/ or a top-level module.
 MAY_IMPORT: dict[str, set[str]] = {
     "config": set(), "lazy": set(), "atomic": set(), "argtypes": set(), "stats": set(),
     "config_load": {"config"}, "config_flags": {"config"}, "manifest": {"atomic"}, "checkpoints": {"manifest"},
-    "throughput": {"config"}, "train_memory": {"throughput"},
+    "throughput": {"config"}, "train_memory": {"throughput"}, "async_split": {"throughput", "train_memory"},
     "algo": set(),
     "problems": {"atomic", "lazy"},
     "rewards": {"config", "lazy"},

@@ -411,7 +411,7 @@ class TrainConfig:
         _check(not self.ray.enabled, "rollout.mode=async runs its rollout worker as a local process; with "
                "ray.enabled=true use rollout.mode=sync (Ray rollout actors)")
         _check(self.algo.recompute_old_logp, "rollout.mode=async needs algo.recompute_old_logp=true: the engine's "
-               "log-probs come from weights up to rollout.max_staleness updates old (π_β), the PPO ratio needs "
+               "log-probs come from weights up to rollout.max_staleness steps old (π_β), the PPO ratio needs "
                "π_old of the weights being trained")
         if self.algo.tis_cap is None:  # on by default in async mode
             object.__setattr__(self, "algo", replace(self.algo, tis_cap=ASYNC_TIS_CAP))

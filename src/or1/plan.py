@@ -30,6 +30,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     ap.add_argument("--steps", type=int, help="stop after this many steps (the report quotes 1000)")
     ap.add_argument("--original", action="store_true",
                     help="model the original pipeline the report timed (no refill, π_old recomputed)")
+    ap.add_argument("--async", dest="split", action="store_true",
+                    help="also tabulate rollout.mode=async on a split: R GPUs sampling while the rest train "
+                         "(every feasible R, the best marked; see docs/launch.md §4)")
+    ap.add_argument("--rollout-gpus", type=int, metavar="R",
+                    help="with --async: the per-stage table of this one split")
     ap.set_defaults(fn=lambda a: _run(a, ap))
 
 
@@ -64,7 +69,56 @@ def _run(a: argparse.Namespace, ap: argparse.ArgumentParser) -> int:
     con.print(f"{hours:.1f} h for {steps} steps ({1000 * hours / max(1, steps):.0f} h per 1000 steps), "
               f"rollout {100 * rollout_share(rows):.0f}% of the time")
     con.print(_memory_table(cfg, shape, gpus, GPUS[a.gpu]))
+    if a.split or a.rollout_gpus is not None:
+        if a.rollout_gpus is not None and not 1 <= a.rollout_gpus < gpus:
+            ap.error(f"--rollout-gpus must be in [1, {gpus - 1}], got {a.rollout_gpus}")
+        con.print(_split_table(cfg, shape, gpus, GPUS[a.gpu], stages, work, a.steps, a.rollout_gpus))
     return 0
+
+
+def _split_table(cfg: TrainConfig, shape: ModelShape, gpus: int, gpu: Gpu, stages: list, work: object,
+                 steps: int | None, rollout_gpus: int | None) -> object:
+    """Hours and speed-up over colocated of every split (or the stages of one), step-wise and streaming."""
+    from rich.console import Group
+    from rich.table import Table
+
+    from or1.async_split import best_split, plan_splits
+
+    kw = dict(tp=cfg.rollout.tensor_parallel_size, mem_util=cfg.rollout.gpu_memory_utilization,
+              micro_batch_tokens=cfg.algo.micro_batch_tokens or 32768,
+              activation_checkpointing=cfg.distributed.activation_checkpointing, max_steps=steps)
+    plans = plan_splits(shape, gpu, gpus, stages, work, **kw)  # type: ignore[arg-type]
+    streamed = plan_splits(shape, gpu, gpus, stages, work, streaming=True, **kw)  # type: ignore[arg-type]
+    best, best_streamed = best_split(plans), best_split(streamed)
+    if rollout_gpus is not None:
+        one = next((p for p in plans if p.rollout_gpus == rollout_gpus), None)
+        if one is None or one.infeasible:
+            why = one.infeasible if one else f"not a multiple of tensor_parallel_size={kw['tp']}"
+            return f"[red]{rollout_gpus} rollout GPUs: not feasible ({why})[/red]"
+        table = Table(title=f"async on {rollout_gpus} rollout + {one.train_gpus} training GPUs, step-wise")
+        for col in ("stage", "steps", "rollout s/step", "train s/step", "sync s", "step s", "colocated s", "bound by"):
+            table.add_column(col, justify="right")
+        for i, r in enumerate(one.stages):
+            table.add_row(str(i + 1), str(r.stage.steps), f"{r.rollout_s:.0f}", f"{r.train_s:.0f}", f"{r.sync_s:.1f}",
+                          f"{r.step_s:.0f}", f"{r.colocated_s:.0f}", r.bound)
+        return Group(table, f"{one.hours:.1f} h, {one.speedup:.2f}x the colocated run")
+    table = Table(title=f"async splits of {gpus} GPUs: hours and speed-up over colocated (step-wise: or1's "
+                        "worker; streaming: next step's requests fill the tail)")
+    for col in ("rollout GPUs", "training GPUs", "step-wise h", "x", "streaming h", "x", "stage 1 bound by"):
+        table.add_column(col, justify="right")
+    for p, q in zip(plans, streamed, strict=True):
+        if p.infeasible:
+            table.add_row(str(p.rollout_gpus), str(p.train_gpus), "-", "", "-", "", p.infeasible)
+            continue
+        mark = " *" if p is best else ""
+        table.add_row(str(p.rollout_gpus), str(p.train_gpus), f"{p.hours:.1f}{mark}", f"{p.speedup:.2f}",
+                      f"{q.hours:.1f}{' *' if q is best_streamed else ''}", f"{q.speedup:.2f}", p.stages[0].bound)
+    if best is None or best_streamed is None:
+        return Group(table, "[red]no split is feasible: the trainer does not fit on the GPUs left[/red]")
+    verdict = "" if best.speedup > 1 else "; colocated is faster here (keep rollout.mode=sync)"
+    return Group(table, f"best step-wise split: {best.rollout_gpus} rollout + {best.train_gpus} training GPUs, "
+                        f"{best.speedup:.2f}x; streaming: {best_streamed.rollout_gpus} + {best_streamed.train_gpus}, "
+                        f"{best_streamed.speedup:.2f}x (* marks the best){verdict}")
 
 
 def _memory_table(cfg: TrainConfig, shape: ModelShape, gpus: int, gpu: Gpu) -> object:

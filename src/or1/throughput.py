@@ -188,12 +188,15 @@ def _decode_iter_s(model: ModelShape, gpu: Gpu, eff: Efficiency, tp: int, active
 
 
 def rollout_seconds(model: ModelShape, gpu: Gpu, gpus: int, stage: StagePlan, work: Workload, eff: Efficiency,
-                    tp: int, mem_util: float = 0.8, max_num_seqs: int = 1024, slices: int = 512) -> float:
+                    tp: int, mem_util: float = 0.8, max_num_seqs: int = 1024, slices: int = 512,
+                    tail: bool = True) -> float:
     """Seconds to sample one step's responses with `gpus // tp` vLLM engines sharing them equally.
 
     Per engine with n sequences and concurrency B (limited by max_num_seqs and the KV cache):
     the first n - B sequences stream through a full cache, B at a time; the last B then decode together,
     n·S(t) of them still active at position t, until the truncated ones stop at T (the long tail).
+    `tail=False`: all n stream through a full cache, as when the next step's requests fill the tail in
+    (an engine fed without pause across steps, `async_split`).
     """
     T = stage.max_response_length
     k, el, el2 = _length_moments(T, work.response_frac, work.truncated_frac)
@@ -205,14 +208,16 @@ def rollout_seconds(model: ModelShape, gpu: Gpu, gpus: int, stage: StagePlan, wo
         raise ValueError(f"{model.params / 1e9:.0f}B weights do not fit tensor_parallel_size={tp} at {mem_util}")
     ctx_active = work.prompt_len + el2 / (2 * el)  # length-biased: long responses are active longer
     B = max(1.0, min(n, max_num_seqs, kv_tokens / ctx_active))
+    prefill = 2 * model.params * n_resp * work.prompt_len / (gpus * gpu.peak_flops * eff.prefill_mfu)
+    if not tail:
+        return n * el / B * _decode_iter_s(model, gpu, eff, tp, B, ctx_active) + prefill
     bulk = max(0.0, n - B) * el / B * _decode_iter_s(model, gpu, eff, tp, B, ctx_active)
-    tail, dt = 0.0, T / slices
+    tail_s, dt = 0.0, T / slices
     for i in range(slices):  # the last B sequences: ∫ iteration time over decode positions t
         t = (i + 0.5) * dt
         active = B * (work.truncated_frac + (1 - work.truncated_frac) * (1 - t / T) ** k)
-        tail += dt * _decode_iter_s(model, gpu, eff, tp, active, work.prompt_len + t)
-    prefill = 2 * model.params * n_resp * work.prompt_len / (gpus * gpu.peak_flops * eff.prefill_mfu)
-    return bulk + tail + prefill
+        tail_s += dt * _decode_iter_s(model, gpu, eff, tp, active, work.prompt_len + t)
+    return bulk + tail_s + prefill
 
 
 def train_flops_per_step(model: ModelShape, stage: StagePlan, work: Workload) -> float:

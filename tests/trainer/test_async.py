@@ -156,3 +156,28 @@ def test_killed_worker_is_restarted_and_the_run_goes_on_unchanged(tmp_path, warm
     assert rows[-1]["async/worker_restarts"] >= 1
     assert (reference / FINAL).read_bytes() == (tmp_path / "worker_killed" / FINAL).read_bytes()
     assert _deterministic(read_metrics(reference / "metrics.jsonl")) == _deterministic(rows)
+
+
+def test_steps_without_an_update_still_advance_the_weight_version(tmp_path, warm_model_dir, easy_task):
+    """One prompt × 2 responses, no refills: most steps have no informative group and make no update. The
+    weight version counts steps, so the worker still gets every request (a version counting updates would
+    leave step k waiting for a version that never comes) and checkpoints still complete."""
+    cfg = warm_run_config(
+        tmp_path, "sparse", warm_model_dir, easy_task,
+        stages=[{"steps": 6, "max_response_length": 28, "batch_size": 1, "mini_batch_size": 1, "group_size": 2}],
+        rollout={"mode": "async", "max_staleness": 1, "worker_threads": 1},
+        algo={"lr": 5e-4, "micro_batch_size": 2, "recompute_old_logp": True},
+        filter={"online": True, "max_refills": 0, "offline": False},
+        checkpoint_every=2, threads=1)
+    proc = _train(cfg)
+    try:
+        out, _ = proc.communicate(timeout=240)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail("the async run hung after a step without an update:\n" + proc.communicate()[0][-3000:])
+    assert proc.returncode == 0, out[-4000:]
+    steps = [r for r in read_metrics(tmp_path / "sparse" / "metrics.jsonl") if r["step"] > 0]
+    empty = [r["filter/empty_step"] for r in steps]
+    assert len(steps) == 6 and 0 < sum(empty) < 6, empty  # a mix of steps with and without an update
+    assert [r["async/staleness"] for r in steps] == [0.0] + [1.0] * 5
+    assert (tmp_path / "sparse" / "checkpoints" / "step_000006").is_dir()

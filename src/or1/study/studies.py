@@ -85,7 +85,7 @@ _RECOMPUTE = ("algo.recompute_old_logp=true",)  # every staleness arm: π_old fr
 
 
 def _staleness(s: int) -> tuple[str, ...]:
-    """Rollouts from weights `s` updates old (0: sync mode), the worker on one thread."""
+    """Rollouts from weights `s` steps old (0: sync mode), the worker on one thread."""
     if s == 0:
         return ("rollout.mode=sync",)
     return ("rollout.mode=async", f"rollout.max_staleness={s}", "rollout.worker_threads=1")
@@ -190,7 +190,7 @@ STUDIES: dict[str, Study] = {s.name: s for s in (
 STUDIES["staleness"] = Study(
     "staleness", "Asynchronous rollouts: staleness and adaptive entropy control",
     "Off-policy updates speed up entropy collapse and adaptive entropy control guards against it (the report, "
-    "for N_SGD > 1). Asynchronous rollouts sampled from weights s updates old are off-policy the same way; "
+    "for N_SGD > 1). Asynchronous rollouts sampled from weights s steps old are off-policy the same way; "
     "with truncated importance sampling and the controller reading the behaviour policy's entropy, does "
     "control still prevent the collapse?",
     arms=_staleness_arms(),
@@ -207,7 +207,7 @@ STUDIES["staleness"] = Study(
                   "correction (algo.tis_cap 2, token level). Every arm recomputes π_old with the trainer's forward, "
                   "so arms differ only in staleness and control. Entropy control as in the entropy study (target "
                   "0.08, Δ 0.02, α_max 0.3). entropy_late is the controller's estimate: −mean log π_β of the "
-                  "sampled tokens, the policy that sampled them (s updates old under async).",
+                  "sampled tokens, the policy that sampled them (s steps old under async).",
 )
 
 

@@ -1,8 +1,9 @@
 """Asynchronous rollouts (`rollout.mode: async`): a worker process samples ahead while the trainer updates.
 
 With staleness s = `rollout.max_staleness`, the batch of step k is sampled from weight version
-v(k) = max(0, k - s) (version = updates applied). Version k - s exists once update k - s - 1 is done, so
-while the trainer updates on step k the worker can sample steps k+1 .. k+s. Worked example, s = 1:
+v(k) = max(0, k - s), version = steps done (a step without an update, every group filtered out, repeats
+the weights as the next version). Version k - s exists once step k - s - 1 is done, so while the trainer
+updates on step k the worker can sample steps k+1 .. k+s. Worked example, s = 1:
 
     trainer:  wait b0 | update on b0 -> v1 | update on b1 -> v2 | update on b2 -> v3
     worker:   b0 (v0) | b1 (v0)            | b2 (v1)            | b3 (v2)
@@ -82,7 +83,7 @@ class AsyncRollouts:
         self.model, self.rollout_model, self.watchdog = model, rollout_model, watchdog
         saved = state.extra.pop("rollouts", {})
         self.pending: dict[int, WorkerResult] = {r.step: r for r in saved.get("pending", [])}
-        self.version = state.step  # updates applied to the weights the trainer holds
+        self.version = state.step  # steps done: the version of the weights the trainer holds
         self.restarts, self._in_a_row = 0, 0
         self._conn: Connection | None = None
         self._proc: Any = None
@@ -126,12 +127,17 @@ class AsyncRollouts:
             got.batch, got.metrics = broadcast_object((got.batch, got.metrics))
         return got
 
-    def after_update(self) -> None:
-        """Write the new weights to their slot and send the requests they allow (every rank gathers)."""
-        weights = full_state_dict(self.model) if self.world.distributed else self.model.state_dict()
+    def after_step(self, updated: bool) -> None:
+        """Write the step's weights to the next version's slot and send the requests they allow (every rank
+        gathers). A step without an update repeats the previous version's weights: versions count steps."""
+        weights = None
+        if updated:
+            weights = full_state_dict(self.model) if self.world.distributed else self.model.state_dict()
         if self._conn is None:
             return
-        if self.world.distributed and self.rollout_model is not None:
+        if weights is None:
+            weights = self.slots[self.version % (self.s + 1)]
+        elif self.world.distributed and self.rollout_model is not None:
             self.rollout_model.load_state_dict(weights)  # rank 0's copy: validation samples it
         self.version += 1
         self._write(weights, self.version)

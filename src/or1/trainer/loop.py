@@ -158,7 +158,7 @@ def train_step(run: Run, stage: Stage, bar: Progress | None = None) -> dict[str,
             tis = truncated_importance_weights(batch.old_logp, behaviour_logp, batch.resp_mask, a.tis_cap, a.tis_level)
             metrics |= _tis_stats(tis, batch.resp_mask)
         # The controller estimates the entropy of the policy that sampled (docs/async.md): in sync mode that
-        # is π_old itself, in async mode π_β, up to rollout.max_staleness updates old.
+        # is π_old itself, in async mode π_β, up to rollout.max_staleness steps old.
         h_est = estimate_entropy(behaviour_logp if cfg.rollout.mode == "async" else batch.old_logp,
                                  batch.resp_mask)
         coef = _entropy_coef(cfg, state.controller, h_est)
@@ -171,8 +171,8 @@ def train_step(run: Run, stage: Stage, bar: Progress | None = None) -> dict[str,
         if cfg.entropy.adaptive:
             state.controller.update(h_est)
         metrics |= {"entropy/coef": coef, "entropy/estimate": h_est}
-        with run.watchdog.phase("weight_sync"):
-            run.rollouts.after_update()
+    with run.watchdog.phase("weight_sync"):
+        run.rollouts.after_step(updated=batch is not None)
     t2 = time.perf_counter()
     n_tok = float(batch.resp_mask.sum()) if batch is not None else 0.0
     metrics |= {"filter/empty_step": float(batch is None), "filter/empty_steps": float(state.empty_steps),

@@ -2,14 +2,14 @@
 
 - `InProcessRollouts`: one process (HF engine, vLLM, Ray actors), and vLLM on every torchrun rank.
   `collect` samples here (with vLLM every rank its share, in lockstep, rank 0 scoring for all);
-  `after_update` lets the engine sync its copy (nothing to do for the HF engine on the module itself).
+  `after_step` lets the engine sync its copy (nothing to do for the HF engine on the module itself).
 - `RankZeroRollouts`: torchrun with the HF engine. Rank 0 samples from its full copy of the weights and
   broadcasts the batch; after an update every rank all-gathers the weights into that copy.
 - `AsyncRollouts` (`async_rollout.py`): `rollout.mode: async`. `collect` takes the batch a worker process
-  sampled ahead, from weights up to `rollout.max_staleness` updates old; `after_update` sends it the new
+  sampled ahead, from weights up to `rollout.max_staleness` steps old; `after_step` sends it the new
   weights.
 
-`loop.train_step` keeps only the recipe: `collect`, train, `after_update`. `sample_step` and
+`loop.train_step` keeps only the recipe: `collect`, train, `after_step`. `sample_step` and
 `offline_filter` are the sampling itself, the same in the trainer process and in the rollout worker.
 """
 
@@ -72,8 +72,12 @@ class RolloutSide(Protocol):
         """The rollouts of step `state.step` (its offline filter first, at a stage's start)."""
         ...
 
-    def after_update(self) -> None:
-        """Make the sampling side see the weights the update just produced (every rank calls it)."""
+    def after_step(self, updated: bool) -> None:
+        """End of every step (every rank calls it): make the sampling side see the weights the step left.
+
+        `updated` is False when the step made no update (every group filtered out): the weights are those
+        of the step before, and a side that counts weight versions by step still advances.
+        """
         ...
 
     def checkpoint_state(self, state: TrainState) -> dict[str, Any]:
@@ -169,8 +173,8 @@ class InProcessRollouts:
             log.info("%s", offline_filter(p.engine, p.tokenizer, p.scorer, p.problems, state.sampler, stage, p.cfg,
                                           state.step, on_progress=advance))
 
-    def after_update(self) -> None:
-        if self.parts.engine is not None:
+    def after_step(self, updated: bool) -> None:
+        if updated and self.parts.engine is not None:
             self.parts.engine.sync_weights()  # vLLM: on every rank together (it gathers the shards itself)
 
     def checkpoint_state(self, state: TrainState) -> dict[str, Any]:
@@ -194,11 +198,13 @@ class RankZeroRollouts(InProcessRollouts):
         got.batch, got.metrics = broadcast_object((got.batch, got.metrics))
         return got
 
-    def after_update(self) -> None:
+    def after_step(self, updated: bool) -> None:
+        if not updated:
+            return
         weights = full_state_dict(self.model)  # a collective: every rank calls it; full on rank 0 only
         if self.rollout_model is not None:
             self.rollout_model.load_state_dict(weights)
-        super().after_update()
+        super().after_step(updated)
 
 
 def sync_rollout_side(parts: SamplingParts, world: World, model: nn.Module, rollout_model: nn.Module | None
