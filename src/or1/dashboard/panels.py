@@ -54,7 +54,7 @@ PANELS: tuple[Panel, ...] = (
     Panel("time.png", "step time by phase", "seconds", ("perf/rollout_s", "perf/update_s", "perf/step_s")),
     Panel("async.png", "asynchronous rollouts: the trainer's and the worker's waits, staleness (rollout.mode=async)",
           "seconds", ("async/trainer_wait_s", "async/rollout_wait_s", "async/rollout_s"),
-          ("async/staleness", "async/worker_restarts"), "updates / restarts"),
+          ("async/staleness", "async/worker_restarts"), "steps behind / restarts"),
     Panel("verifier.png", "verifier timeouts, errors and worker restarts", "count per step",
           ("reward/timeouts", "reward/errors", "reward/worker_restarts")),
 )

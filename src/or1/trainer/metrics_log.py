@@ -19,8 +19,8 @@ Every key the trainer logs, with its meaning:
   entropy/coef           α applied this step (0 when inactive); entropy/alpha: controller α after update
   loss/policy, loss/entropy_bonus, clip/frac, ratio/mean, grad/norm, update/steps
   tis/weight_mean, tis/clipped_frac, tis/kl_behaviour   with algo.tis_cap: importance weights, recipe.md
-  async/staleness        with rollout.mode=async: updates between the weights that sampled the batch and the
-                         weights it trains (min(step, rollout.max_staleness)); docs/async.md
+  async/staleness        with rollout.mode=async: steps between the weights that sampled the batch and the
+                         weights it trains (min(step, rollout.max_staleness)); see async.md in docs
   async/trainer_wait_s   seconds the trainer waited for the batch (0 when the worker was ahead)
   async/rollout_wait_s   seconds the worker waited for the request (weights) of this batch
   async/rollout_s        seconds the worker spent sampling and scoring the batch
