@@ -130,11 +130,12 @@ def test_async_settings(cfg_path):
     assert fingerprint(load_config(dumped)) == fingerprint(cfg)  # a dumped async config resumes as itself
     for bad, match in [("rollout.max_staleness=0", r"rollout.max_staleness=0 must be >= 1"),
                        ("rollout.engine=vllm", r"rollout.engine='vllm' is not supported"),
-                       ("ray.enabled=true", r"with ray.enabled=true use rollout.mode=sync"),
+                       ("ray.enabled=true ray.rollout_actors=2", r"set ray.rollout_actors=0 \(got 2\)"),
                        ("rollout.worker_threads=0", r"rollout.worker_threads=0 must be >= 1"),
                        ("rollout.mode=later", r"rollout.mode")]:
         with pytest.raises(ConfigError, match=match):
-            load_config(cfg_path, ["rollout.mode=async", recompute, bad])
+            load_config(cfg_path, ["rollout.mode=async", recompute, *bad.split()])
+    assert load_config(cfg_path, ["rollout.mode=async", recompute, "ray.enabled=true"]).ray.enabled  # one Ray actor
     base = fingerprint(load_config(cfg_path, [recompute]))
     assert fingerprint(load_config(cfg_path, [recompute, "rollout.max_staleness=3"])) == base  # unused in sync
     one = fingerprint(cfg)

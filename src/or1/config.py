@@ -261,7 +261,8 @@ class RayConfig:
 
     On, `or1 train` starts a local Ray cluster, or joins the one at `address` ("auto", "host:port",
     or `--ray-address`). Rewards are computed by `reward_actors` verifier actors (a dead actor's requests
-    are retried on a fresh one); `rollout_actors` > 0 also samples rollouts in HF-engine actors.
+    are retried on a fresh one); `rollout_actors` > 0 also samples rollouts in HF-engine actors. With
+    `rollout.mode: async` the rollout worker is one Ray actor instead, and `rollout_actors` must be 0.
     """
 
     enabled: bool = False
@@ -404,15 +405,16 @@ class TrainConfig:
             self._check_async()
 
     def _check_async(self) -> None:
-        """Async rollouts sample in a worker process with the HF engine; the trainer recomputes π_old on its
-        current weights and corrects for the stale behaviour policy (`algo.tis_cap`, 2 when left null)."""
+        """Async rollouts sample with the HF engine in a worker (a process, or a Ray actor with `ray.enabled`);
+        the trainer recomputes π_old on its current weights and corrects for the stale behaviour policy
+        (`algo.tis_cap`, 2 when left null)."""
         _check(self.rollout.engine == "hf", f"rollout.mode=async samples with the HF engine in a worker process; "
                f"rollout.engine={self.rollout.engine!r} is not supported there yet (use rollout.mode=sync)")
-        _check(not self.ray.enabled, "rollout.mode=async runs its rollout worker as a local process; with "
-               "ray.enabled=true use rollout.mode=sync (Ray rollout actors)")
         _check(self.algo.recompute_old_logp, "rollout.mode=async needs algo.recompute_old_logp=true: the engine's "
                "log-probs come from weights up to rollout.max_staleness steps old (π_β), the PPO ratio needs "
                "π_old of the weights being trained")
+        _check(not (self.ray.enabled and self.ray.rollout_actors), "rollout.mode=async with ray.enabled samples in "
+               f"one Ray actor, the rollout worker; set ray.rollout_actors=0 (got {self.ray.rollout_actors})")
         if self.algo.tis_cap is None:  # on by default in async mode
             object.__setattr__(self, "algo", replace(self.algo, tis_cap=ASYNC_TIS_CAP))
 

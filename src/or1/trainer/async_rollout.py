@@ -28,12 +28,9 @@ weights after an update (rank 0's full copy also serves validation).
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import pickle
 import time
 from dataclasses import replace
-from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -45,9 +42,10 @@ from or1.config import TrainConfig
 from or1.distributed import World, broadcast_object, full_state_dict, precision_of
 from or1.problems.schema import Problem
 from or1.trainer.rollout_side import StepRollouts
-from or1.trainer.rollout_worker import WorkerFailure, WorkerInit, WorkerResult, worker_main
+from or1.trainer.rollout_worker import WorkerInit, WorkerResult
 from or1.trainer.state import TrainState
 from or1.trainer.watchdog import Watchdog
+from or1.trainer.worker_channel import ProcessChannel, RayChannel, WorkerChannel, WorkerGone
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -85,15 +83,12 @@ class AsyncRollouts:
         self.pending: dict[int, WorkerResult] = {r.step: r for r in saved.get("pending", [])}
         self.version = state.step  # steps done: the version of the weights the trainer holds
         self.restarts, self._in_a_row = 0, 0
-        self._conn: Connection | None = None
-        self._proc: Any = None
+        self._channel: WorkerChannel | None = None
         if rollout_model is None:  # a torchrun rank other than 0: it only receives the broadcast batches
             return
         weights = rollout_model.state_dict()
-        self.slots = [{k: torch.empty_like(v, device="cpu").share_memory_() for k, v in weights.items()}
-                      for _ in range(self.s + 1)]
-        self.slot_version = [-1] * (self.s + 1)
-        self._write(weights, self.version)
+        self._channel = _channel(cfg, weights, self.s + 1)
+        self._channel.write(weights, self.version)
         last = max(self.pending, default=state.step - 1)
         self.next_step = last + 1  # the next step to request
         self.outstanding: list[int] = []  # steps requested, no result yet (in order)
@@ -111,7 +106,7 @@ class AsyncRollouts:
         """Step `state.step`'s batch: from the pending results, else waited for (under the rollout
         deadline); rank 0's result broadcast to every rank under torchrun."""
         got = StepRollouts(None, {})
-        if self._conn is not None:
+        if self._channel is not None:
             step, t0 = state.step, time.perf_counter()
             self._request()
             with self.watchdog.phase("rollout"):
@@ -133,14 +128,15 @@ class AsyncRollouts:
         weights = None
         if updated:
             weights = full_state_dict(self.model) if self.world.distributed else self.model.state_dict()
-        if self._conn is None:
+        if self._channel is None:
             return
         if weights is None:
-            weights = self.slots[self.version % (self.s + 1)]
+            assert self.rollout_model is not None
+            weights = self.rollout_model.state_dict()  # unchanged since the last version
         elif self.world.distributed and self.rollout_model is not None:
             self.rollout_model.load_state_dict(weights)  # rank 0's copy: validation samples it
         self.version += 1
-        self._write(weights, self.version)
+        self._channel.write(weights, self.version)
         self._request()
 
     def checkpoint_state(self, state: TrainState) -> dict[str, Any]:
@@ -149,7 +145,7 @@ class AsyncRollouts:
         Sets the train state's sampler and offline-filter stage to where the worker's chain stands after
         those batches, so the checkpoint resumes the worker exactly there.
         """
-        if self._conn is None:
+        if self._channel is None:
             return {}
         k = state.step
         keep = list(range(k, min(k + self.s, self.total)))
@@ -163,25 +159,10 @@ class AsyncRollouts:
 
     def close(self) -> None:
         """Stop the worker (asked first, killed after 10 s); idempotent."""
-        conn, proc, self._conn, self._proc = self._conn, self._proc, None, None
-        if conn is not None:
-            with contextlib.suppress(OSError):
-                conn.send(None)
-            conn.close()
-        if proc is not None:
-            proc.join(10)
-            if proc.is_alive():
-                proc.kill()
-                proc.join()
+        if self._channel is not None:
+            self._channel.close()
 
     # ---- requests, results and restarts ---------------------------------------------------------------
-
-    def _write(self, weights: dict[str, Tensor], version: int) -> None:
-        slot = version % (self.s + 1)
-        with torch.no_grad():
-            for k, v in weights.items():
-                self.slots[slot][k].copy_(v)
-        self.slot_version[slot] = version
 
     def _request(self) -> None:
         """Send every step whose weight version exists now, in step order."""
@@ -190,18 +171,17 @@ class AsyncRollouts:
             self.next_step += 1
             try:
                 self._send(self.outstanding[-1])
-            except OSError:  # the worker died while the trainer was busy: a new one gets every outstanding step
-                self._restart()
+            except WorkerGone as e:  # it died while the trainer was busy: a new one gets every outstanding step
+                self._restart(str(e))
 
     def _send(self, step: int) -> None:
-        v = batch_version(step, self.s)
-        slot = v % (self.s + 1)
-        assert self.slot_version[slot] == v, f"step {step} needs weight version {v}, slot {slot} holds " \
-                                             f"{self.slot_version[slot]}"
-        assert self._conn is not None
-        self._conn.send((step, v, slot))
+        assert self._channel is not None
+        self._channel.send(step, batch_version(step, self.s))
 
     def _wait_for(self, step: int) -> WorkerResult:
+        if step not in self.pending and step not in self.outstanding:
+            raise RuntimeError(f"step {step}'s batch was never requested (next request: step {self.next_step}, "
+                               f"weight version {self.version})")
         while step not in self.pending:
             res = self._receive()
             self.pending[res.step] = res
@@ -211,42 +191,38 @@ class AsyncRollouts:
 
     def _receive(self) -> WorkerResult:
         """The worker's next result; a worker that died is started again and sent what it owed."""
+        assert self._channel is not None
         while True:
-            assert self._conn is not None
             try:
-                if self._conn.poll(0.2):
-                    msg = pickle.loads(self._conn.recv_bytes())
-                    if isinstance(msg, WorkerFailure):
-                        raise RuntimeError(f"the rollout worker failed:\n{msg.traceback}")
-                    return msg
-            except (EOFError, OSError):  # the pipe broke: the worker is gone
-                self._restart()
+                res = self._channel.receive(0.2)
+            except WorkerGone as e:
+                self._restart(str(e))
                 continue
-            if not self._proc.is_alive() and not self._conn.poll(0):
-                self._restart()
+            if res is not None:
+                return res
 
     def _start(self) -> None:
-        ctx = torch.multiprocessing.get_context("spawn")
-        parent, child = ctx.Pipe()
-        init = replace(self._init, sampler=self._chain[0], filtered_stage=self._chain[1])
-        self._proc = ctx.Process(target=worker_main, args=(child, init, self.slots), name="or1-rollout-worker")
-        self._proc.start()
-        child.close()
-        self._conn = parent
+        assert self._channel is not None
+        self._channel.start(replace(self._init, sampler=self._chain[0], filtered_stage=self._chain[1]))
         for step in self.outstanding:
             self._send(step)
 
-    def _restart(self) -> None:
-        code = self._proc.exitcode if self._proc is not None else None
+    def _restart(self, how: str) -> None:
         self.restarts += 1
         self._in_a_row += 1
         if self._in_a_row > MAX_RESTARTS:
-            raise RuntimeError(f"the rollout worker died {MAX_RESTARTS + 1} times in a row (last exit code {code}); "
+            raise RuntimeError(f"the rollout worker died {MAX_RESTARTS + 1} times in a row (last: {how}); "
                                "see its output above")
-        log.warning("the rollout worker died (exit code %s) with steps %s outstanding: starting it again "
-                    "(restart %d)", code, self.outstanding, self.restarts)
-        if self._conn is not None:
-            self._conn.close()
-        if self._proc is not None:
-            self._proc.join(5)
+        log.warning("the rollout worker died (%s) with steps %s outstanding: starting it again (restart %d)",
+                    how, self.outstanding, self.restarts)
         self._start()
+
+
+def _channel(cfg: TrainConfig, weights: dict[str, Tensor], slots: int) -> WorkerChannel:
+    """A Ray actor when `ray.enabled` (joining or starting the cluster), else a spawned process."""
+    if cfg.ray.enabled:
+        from or1.distributed.ray_cluster import start_or_join
+
+        start_or_join(cfg.ray.address)
+        return RayChannel(slots, num_gpus=1 if torch.cuda.is_available() else 0)
+    return ProcessChannel(weights, slots)

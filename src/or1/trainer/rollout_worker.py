@@ -34,12 +34,13 @@ from or1.config import TrainConfig
 from or1.distributed import Precision, set_precision
 from or1.policy import hf_engine
 from or1.problems.schema import Problem
+from or1.rewards.registry import RewardScorer
 from or1.trainer.prompt_sampler import PromptSampler
 from or1.trainer.rollout_side import StepRollouts, offline_filter, sample_step
 from or1.trainer.samples_log import sample_due
 from or1.trainer.setup import build_scorer
 
-__all__ = ["PROCESS_NAME", "WorkerFailure", "WorkerInit", "WorkerResult", "worker_main"]
+__all__ = ["PROCESS_NAME", "RolloutWorker", "WorkerFailure", "WorkerInit", "WorkerResult", "worker_main"]
 
 
 @dataclass
@@ -104,21 +105,63 @@ def _build_model(init: WorkerInit) -> torch.nn.Module:
     return model
 
 
+class RolloutWorker:
+    """The worker's state and its one operation: answer the request for a step from a weight version.
+
+    The same in the worker process (`worker_main`) and in a Ray actor (`ray_worker.py`).
+    """
+
+    def __init__(self, init: WorkerInit) -> None:
+        cfg = self.cfg = init.cfg
+        if init.threads:
+            torch.set_num_threads(init.threads)
+        self.init = init
+        self.model = _build_model(init)
+        self.engine = hf_engine(self.model, init.tokenizer, cfg.rollout.max_batch)  # type: ignore[arg-type]
+        self.scorer: RewardScorer = build_scorer(cfg.reward)
+        self._closed = False
+        self.sampler = PromptSampler(len(init.problems), cfg.seed, cfg.data.shuffle)
+        self.sampler.load_state_dict(init.sampler)
+        self.filtered, self.loaded, self.schedule = init.filtered_stage, -1, StageSchedule(cfg.stages)
+        self.idle_from = time.perf_counter()
+
+    def answer(self, step: int, version: int, weights: dict[str, Tensor] | None) -> WorkerResult:
+        """Step `step`'s rollouts from weight version `version` (`weights`: that version's state dict, or
+        None when it is the one loaded already)."""
+        cfg, init, start = self.cfg, self.init, time.perf_counter()
+        if version != self.loaded:
+            assert weights is not None, f"weight version {version} was not sent"
+            self.model.load_state_dict(weights)
+            self.loaded = version
+        stage, notes = self.schedule.at(step), []
+        if stage.index > self.filtered:  # this step opens a stage: its offline filter first, as in sync mode
+            self.filtered = stage.index
+            if cfg.filter.offline:
+                notes.append(offline_filter(self.engine, init.tokenizer, self.scorer, init.problems, self.sampler,
+                                            stage, cfg, step))
+        got = sample_step(self.engine, init.tokenizer, self.scorer, init.problems, init.prompt_ids, self.sampler,
+                          stage, cfg, step, sample_due(cfg.logging, step + 1))
+        got.notes = notes
+        if got.batch is not None:
+            got.batch.versions = torch.full((got.batch.response_ids.shape[0],), version, dtype=torch.long)
+        done = time.perf_counter()
+        res = WorkerResult(step, version, got, self.sampler.state_dict(), self.filtered,
+                           idle_s=start - self.idle_from, busy_s=done - start)
+        self.idle_from = done
+        return res
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self.scorer.close()
+
+
 def worker_main(conn: Connection, init: WorkerInit, slots: list[dict[str, Tensor]]) -> None:
     """The worker process: answer `(step, version, slot)` requests until None or the pipe closes."""
     _child_of_the_trainer()
-    cfg = init.cfg
-    if init.threads:
-        torch.set_num_threads(init.threads)
-    scorer = None
+    worker = None
     try:
-        model = _build_model(init)
-        engine = hf_engine(model, init.tokenizer, cfg.rollout.max_batch)  # type: ignore[arg-type]
-        scorer = build_scorer(cfg.reward)
-        sampler = PromptSampler(len(init.problems), cfg.seed, cfg.data.shuffle)
-        sampler.load_state_dict(init.sampler)
-        filtered, loaded, schedule = init.filtered_stage, -1, StageSchedule(cfg.stages)
-        idle_from = time.perf_counter()
+        worker = RolloutWorker(init)
         while True:
             try:
                 request = conn.recv()
@@ -127,28 +170,11 @@ def worker_main(conn: Connection, init: WorkerInit, slots: list[dict[str, Tensor
             if request is None:
                 break
             step, version, slot = request
-            start = time.perf_counter()
-            if version != loaded:
-                model.load_state_dict(slots[slot])
-                loaded = version
-            stage, notes = schedule.at(step), []
-            if stage.index > filtered:  # this step opens a stage: its offline filter first, as in sync mode
-                filtered = stage.index
-                if cfg.filter.offline:
-                    notes.append(offline_filter(engine, init.tokenizer, scorer, init.problems, sampler, stage, cfg,
-                                                step))
-            got = sample_step(engine, init.tokenizer, scorer, init.problems, init.prompt_ids, sampler, stage, cfg,
-                              step, sample_due(cfg.logging, step + 1))
-            got.notes = notes
-            if got.batch is not None:
-                got.batch.versions = torch.full((got.batch.response_ids.shape[0],), version, dtype=torch.long)
-            done = time.perf_counter()
-            conn.send_bytes(pickle.dumps(WorkerResult(step, version, got, sampler.state_dict(), filtered,
-                                                      idle_s=start - idle_from, busy_s=done - start)))
-            idle_from = done
+            res = worker.answer(step, version, slots[slot] if version != worker.loaded else None)
+            conn.send_bytes(pickle.dumps(res))
     except Exception:
         with contextlib.suppress(OSError):
             conn.send_bytes(pickle.dumps(WorkerFailure(traceback.format_exc())))
     finally:
-        if scorer is not None:
-            scorer.close()
+        if worker is not None:
+            worker.close()

@@ -182,7 +182,9 @@ def _build_sampling(cfg: TrainConfig, world: World, rollout_model: PreTrainedMod
     """The rollout engine and the verifiers of this rank, each behind its watchdog phase."""
     # vLLM refuses a request past max_model_len: validation may ask for longer responses than any stage
     max_len = cfg.data.max_prompt_length + max(n for _, n in response_lengths(cfg))
-    engine = build_engine(cfg.rollout, rollout_model, tok, cfg.ray, max_model_len=max_len,
+    # Async: the worker samples training steps; validation samples here, on the trainer's current weights.
+    ray = cfg.ray if cfg.rollout.mode == "sync" else None
+    engine = build_engine(cfg.rollout, rollout_model, tok, ray, max_model_len=max_len,
                           seed=cfg.seed) if rollout_model is not None else None
     scorer: RewardScorer | None = build_scorer(cfg.reward, cfg.ray) if world.rank == 0 else None
     if _colocated(cfg) and world.distributed:  # every rank samples in lockstep; rank 0 scores for all
