@@ -27,7 +27,7 @@ test: $(STAMP)
 test-all: $(STAMP)
 	$(BIN)/pytest -q -m "slow or not slow"
 
-# The figures of benchmarks/README.md (about half an hour on 2 cores; the first run adds a 14-minute warm start).
+# The figures of benchmarks/README.md (about an hour on 2 cores; the first run adds a 14-minute warm start).
 bench: $(STAMP)
 	$(BIN)/pip install -q -e ".[dev,bench]"
 	$(BIN)/python benchmarks/verify_math.py
@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/dedup.py
 	$(BIN)/python benchmarks/rollout.py --reps 15
 	$(BIN)/python benchmarks/vs_trl.py --seeds 0 1 2 --budget 90 --time-budget 45
+	$(BIN)/python benchmarks/async.py --seeds 0 1 2 --steps 30 --budget 90
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -81,11 +81,12 @@ class RolloutConfig:
     max_batch: int = 512  # responses decoded together by the HF engine
     gpu_memory_utilization: float = 0.6  # vLLM: share of each GPU's memory for weights + KV cache
     tensor_parallel_size: int = 1  # vLLM: GPUs per engine replica (32B at 24K+ context: 2-4)
-    # "sync": each step samples from the weights it trains (the recipe). "async": a rollout worker process
-    # samples step k+1.. while the trainer updates on step k, from weights at most `max_staleness` updates
-    # old (step k's batch always from version k - max_staleness: a function of the seed, never of timing).
+    # "sync": each step samples from the weights it trains (the recipe). "async": a rollout worker (a process,
+    # or a Ray actor with ray.enabled) samples step k+1.. while the trainer updates on step k, from weights at
+    # most `max_staleness` steps old (step k's batch always from version k - max_staleness: a function of the
+    # seed, never of timing). docs/async.md
     mode: Literal["sync", "async"] = "sync"
-    max_staleness: int = 1  # async: s >= 1, the policy versions between the sampling and the trained weights
+    max_staleness: int = 1  # async: s >= 1, the steps between the sampling and the trained weights
     worker_threads: int | None = None  # async: torch threads of the rollout worker; null = torch's default
 
     def __post_init__(self) -> None:
@@ -408,7 +409,7 @@ class TrainConfig:
         """Async rollouts sample with the HF engine in a worker (a process, or a Ray actor with `ray.enabled`);
         the trainer recomputes π_old on its current weights and corrects for the stale behaviour policy
         (`algo.tis_cap`, 2 when left null)."""
-        _check(self.rollout.engine == "hf", f"rollout.mode=async samples with the HF engine in a worker process; "
+        _check(self.rollout.engine == "hf", f"rollout.mode=async samples with the HF engine in its worker; "
                f"rollout.engine={self.rollout.engine!r} is not supported there yet (use rollout.mode=sync)")
         _check(self.algo.recompute_old_logp, "rollout.mode=async needs algo.recompute_old_logp=true: the engine's "
                "log-probs come from weights up to rollout.max_staleness steps old (π_β), the PPO ratio needs "
