@@ -75,17 +75,10 @@ def _config(s: Setup, out: str) -> Any:
 
 
 def _evaluate(model: Any, tok: Any, s: Setup) -> dict[str, float]:
-    from or1.eval.avg_at_k import evaluate
-    from or1.problems.schema import load_problems
-    from or1.rewards.registry import default_registry
-    from or1.rollout.hf_engine import HFEngine
-    from or1.rollout.prompts import eos_token_ids
+    """Held-out Avg@K at τ 0.6 and 1.0 with or1's evaluator: the same code for every contender."""
+    from tiny_world import held_out_avg
 
-    test = load_problems(s.test_file)[: s.eval_rows]
-    with default_registry(workers=1) as scorer:
-        res = evaluate(HFEngine(model, eos_token_ids(tok), tok.pad_token_id), tok, test, scorer, k=s.eval_k,
-                       temperatures=[0.6, 1.0], max_tokens=s.max_tokens, seed=4242)
-    return {f"avg@{s.eval_k}_t{r.temperature:g}": r.avg for r in res}
+    return held_out_avg(model, tok, s.test_file, s.eval_k, s.eval_rows, s.max_tokens)
 
 
 def _contender(conn: Any, s: Setup) -> None:

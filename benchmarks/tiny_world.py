@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import torch
 
 from or1.demo.run import FULL, QUICK, demo_config, sft_warm_start, write_splits
 from or1.trainer.setup import build_scorer
 
-__all__ = ["warm_start"]
+__all__ = ["held_out_avg", "warm_start"]
 
 
 def warm_start(cache: Path, seed: int = 0, threads: int | None = None, quick: bool = False
@@ -45,6 +46,22 @@ def warm_start(cache: Path, seed: int = 0, threads: int | None = None, quick: bo
     meta.write_text(json.dumps({"seed": seed, "sft_steps": len(losses), "seconds": time.perf_counter() - t0,
                                 "checks": checks}, indent=2))
     return model_dir, paths
+
+
+def held_out_avg(model: Any, tok: Any, test_file: str | Path, k: int, rows: int, max_tokens: int) -> dict[str, float]:
+    """Avg@k at τ 0.6 and 1.0 on the first `rows` test rows with or1's evaluator and fixed seeds, so every
+    contender of a benchmark is scored by the same code: {"avg@K_t0.6": ..., "avg@K_t1": ...}."""
+    from or1.eval.avg_at_k import evaluate
+    from or1.problems.schema import load_problems
+    from or1.rewards.registry import default_registry
+    from or1.rollout.hf_engine import HFEngine
+    from or1.rollout.prompts import eos_token_ids
+
+    test = load_problems(test_file)[:rows]
+    with default_registry(workers=1) as scorer:
+        res = evaluate(HFEngine(model, eos_token_ids(tok), tok.pad_token_id), tok, test, scorer, k=k,
+                       temperatures=[0.6, 1.0], max_tokens=max_tokens, seed=4242)
+    return {f"avg@{k}_t{r.temperature:g}": r.avg for r in res}
 
 
 if __name__ == "__main__":

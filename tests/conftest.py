@@ -82,6 +82,19 @@ def warm_run_config(tmp_path: Path, name: str, warm_model_dir: Path, easy_task: 
                         **sections)
 
 
+def finish(proc: subprocess.Popen, timeout: float = 600) -> str:
+    """Wait for a `text=True` Popen with stdout piped (stderr merged); fail with its last output unless it exits 0."""
+    out, _ = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, out[-4000:]
+    return out
+
+
+def reproducible_metrics(rows: list[dict]) -> list[dict]:
+    """Metrics rows without wall-clock timings (perf/*, *_s) and the rollout worker's restart count."""
+    return [{k: v for k, v in r.items() if not k.startswith("perf/") and not k.endswith("_s")
+             and k != "async/worker_restarts"} for r in rows]
+
+
 def netns_skip_reason() -> str | None:
     """Why multi-process launches cannot run in a loopback-only network namespace here, or None."""
     if not (shutil.which("unshare") and shutil.which("ip")):

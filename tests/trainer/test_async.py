@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import warm_run_config
+from conftest import finish, reproducible_metrics, warm_run_config
 from or1.trainer.metrics_log import read_metrics
 
 STALENESS = 2  # two batches pending at every checkpoint, two weight versions in flight
@@ -45,18 +45,6 @@ def _train(cfg: Path, *extra: str) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def _finish(proc: subprocess.Popen) -> str:
-    out, _ = proc.communicate(timeout=600)
-    assert proc.returncode == 0, out[-4000:]
-    return out
-
-
-def _deterministic(rows: list[dict]) -> list[dict]:
-    """Metrics without wall-clock timings and the restart count (a killed worker's trace)."""
-    return [{k: v for k, v in r.items() if not k.startswith("perf/") and not k.endswith("_s")
-             and k != "async/worker_restarts"} for r in rows]
-
-
 def _children(pid: int) -> list[int]:
     path = Path(f"/proc/{pid}/task/{pid}/children")
     return [int(p) for p in path.read_text().split()] if path.exists() else []
@@ -82,7 +70,7 @@ def _burn(seconds: float) -> list[subprocess.Popen]:
 def reference(tmp_path_factory, warm_model_dir, easy_task) -> Path:
     """The uninterrupted async run, on an otherwise idle machine."""
     tmp = tmp_path_factory.mktemp("async_ref")
-    _finish(_train(_config(tmp, warm_model_dir, easy_task, "ref")))
+    finish(_train(_config(tmp, warm_model_dir, easy_task, "ref")))
     return tmp / "ref"
 
 
@@ -102,13 +90,13 @@ def test_async_run_samples_ahead_and_corrects(reference):
 def test_async_runs_are_bitwise_equal_however_loaded(tmp_path, warm_model_dir, easy_task, reference):
     burners = _burn(120)
     try:
-        _finish(_train(_config(tmp_path, warm_model_dir, easy_task, "loaded")))
+        finish(_train(_config(tmp_path, warm_model_dir, easy_task, "loaded")))
     finally:
         for b in burners:
             b.kill()
     assert (reference / FINAL).read_bytes() == (tmp_path / "loaded" / FINAL).read_bytes()
-    assert _deterministic(read_metrics(reference / "metrics.jsonl")) == \
-        _deterministic(read_metrics(tmp_path / "loaded" / "metrics.jsonl"))
+    assert reproducible_metrics(read_metrics(reference / "metrics.jsonl")) == \
+        reproducible_metrics(read_metrics(tmp_path / "loaded" / "metrics.jsonl"))
 
 
 def test_async_sigkill_then_resume_is_bitwise_identical(tmp_path, warm_model_dir, easy_task, reference):
@@ -131,11 +119,11 @@ def test_async_sigkill_then_resume_is_bitwise_identical(tmp_path, warm_model_dir
         pytest.fail("the rollout worker outlived its trainer")
     assert read_metrics(tmp_path / "killed" / "metrics.jsonl")[-1]["step"] < 6  # it really was interrupted
 
-    out = _finish(_train(cfg, "--resume"))
+    out = finish(_train(cfg, "--resume"))
     assert "resuming from" in out
     assert (reference / FINAL).read_bytes() == (tmp_path / "killed" / FINAL).read_bytes()
-    assert _deterministic(read_metrics(reference / "metrics.jsonl")) == \
-        _deterministic(read_metrics(tmp_path / "killed" / "metrics.jsonl"))
+    assert reproducible_metrics(read_metrics(reference / "metrics.jsonl")) == \
+        reproducible_metrics(read_metrics(tmp_path / "killed" / "metrics.jsonl"))
 
 
 def test_killed_worker_is_restarted_and_the_run_goes_on_unchanged(tmp_path, warm_model_dir, easy_task, reference):
@@ -150,12 +138,12 @@ def test_killed_worker_is_restarted_and_the_run_goes_on_unchanged(tmp_path, warm
                 break
         time.sleep(0.01)
     assert worker is not None, "the run ended before its worker could be killed"
-    out = _finish(proc)
+    out = finish(proc)
     assert "the rollout worker died" in out and "starting it again" in out
     rows = read_metrics(metrics)
     assert rows[-1]["async/worker_restarts"] >= 1
     assert (reference / FINAL).read_bytes() == (tmp_path / "worker_killed" / FINAL).read_bytes()
-    assert _deterministic(read_metrics(reference / "metrics.jsonl")) == _deterministic(rows)
+    assert reproducible_metrics(read_metrics(reference / "metrics.jsonl")) == reproducible_metrics(rows)
 
 
 def test_steps_without_an_update_still_advance_the_weight_version(tmp_path, warm_model_dir, easy_task):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import netns_skip_reason, warm_run_config
+from conftest import finish, netns_skip_reason, reproducible_metrics, warm_run_config
 from or1.trainer.metrics_log import read_metrics
 
 pytestmark = [pytest.mark.skipif(netns_skip_reason() is not None, reason=str(netns_skip_reason())),
@@ -40,17 +40,6 @@ def _train(cfg: Path, *extra: str) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def _finish(proc: subprocess.Popen) -> str:
-    out, _ = proc.communicate(timeout=600)
-    assert proc.returncode == 0, out[-4000:]
-    return out
-
-
-def _deterministic(rows: list[dict]) -> list[dict]:
-    return [{k: v for k, v in r.items() if not k.startswith("perf/") and not k.endswith("_s")
-             and k != "async/worker_restarts"} for r in rows]
-
-
 def _actor_pids() -> list[int]:
     """Processes of the rollout actor (Ray titles its worker process `ray::_RayWorker...`)."""
     out = []
@@ -70,15 +59,15 @@ def process_run(tmp_path_factory, warm_model_dir, easy_task) -> Path:
     proc = subprocess.Popen([sys.executable, "-m", "or1.cli", "train",
                              str(_config(tmp, warm_model_dir, easy_task, "process")), "--no-progress"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    _finish(proc)
+    finish(proc)
     return tmp / "process"
 
 
 def test_ray_actor_worker_equals_the_process_worker(tmp_path, warm_model_dir, easy_task, process_run):
-    _finish(_train(_config(tmp_path, warm_model_dir, easy_task, "ray"), "ray.enabled=true", "ray.reward_actors=1"))
+    finish(_train(_config(tmp_path, warm_model_dir, easy_task, "ray"), "ray.enabled=true", "ray.reward_actors=1"))
     assert (process_run / FINAL).read_bytes() == (tmp_path / "ray" / FINAL).read_bytes()
     a, b = (read_metrics(d / "metrics.jsonl") for d in (process_run, tmp_path / "ray"))
-    assert _deterministic(a) == _deterministic(b)
+    assert reproducible_metrics(a) == reproducible_metrics(b)
     assert [r["async/staleness"] for r in b if r["step"] > 0] == [0.0, 1.0, 2.0, 2.0, 2.0]
 
 
@@ -94,9 +83,9 @@ def test_killed_ray_actor_is_replaced_and_the_run_goes_on_unchanged(tmp_path, wa
                 killed.append(pid)
         time.sleep(0.01)
     assert killed, "the run ended before its rollout actor could be killed"
-    out = _finish(proc)
+    out = finish(proc)
     assert "the rollout worker died (Ray" in out and "starting it again" in out
     rows = read_metrics(metrics)
     assert rows[-1]["async/worker_restarts"] >= 1
     assert (process_run / FINAL).read_bytes() == (tmp_path / "killed" / FINAL).read_bytes()
-    assert _deterministic(read_metrics(process_run / "metrics.jsonl")) == _deterministic(rows)
+    assert reproducible_metrics(read_metrics(process_run / "metrics.jsonl")) == reproducible_metrics(rows)
