@@ -82,6 +82,9 @@ _OFF_POLICY = ("stages.0.mini_batch_size=2",)  # batch 8 / mini-batch 2 = N_SGD 
 _QUICK_OFF_POLICY = ("stages.0.mini_batch_size=1",)  # quick batch 4 / 1 = N_SGD 4
 
 _RECOMPUTE = ("algo.recompute_old_logp=true",)  # every staleness arm: π_old from the trainer's forward
+# The staleness study's controller: its target just above the warm start's entropy at τ 1.0 (0.10-0.12 over
+# the first steps), as the entropy study's 0.08 was for the warm start it was run on (0.071).
+_STALENESS_CONTROL = ("entropy.adaptive=true", "entropy.target=0.12", "entropy.delta=0.02", "entropy.coef_max=0.3")
 
 
 def _staleness(s: int) -> tuple[str, ...]:
@@ -93,7 +96,7 @@ def _staleness(s: int) -> tuple[str, ...]:
 
 def _staleness_arms() -> tuple[Arm, ...]:
     return tuple(Arm(f"s{s}{'_ctrl' if ctrl else ''}", f"s={s}{' + adaptive entropy' if ctrl else ', no control'}",
-                     (*_staleness(s), *(_ENTROPY_CONTROL if ctrl else _NO_CONTROL)))
+                     (*_staleness(s), *(_STALENESS_CONTROL if ctrl else _NO_CONTROL)))
                  for s in (0, 1, 2, 4) for ctrl in (False, True))
 
 
@@ -205,8 +208,10 @@ STUDIES["staleness"] = Study(
     overrides=("stages.0.steps=60", *_RECOMPUTE),
     settings_note="s = 0 is sync mode; s ≥ 1 rollout.mode=async with a one-thread worker and the default "
                   "correction (algo.tis_cap 2, token level). Every arm recomputes π_old with the trainer's forward, "
-                  "so arms differ only in staleness and control. Entropy control as in the entropy study (target "
-                  "0.08, Δ 0.02, α_max 0.3). entropy_late is the controller's estimate: −mean log π_β of the "
+                  "so arms differ only in staleness and control. Entropy control: target 0.12 nats/token, just above "
+                  "the warm start's entropy at τ 1.0 (0.10-0.12 over the first steps), Δ 0.02, α_max 0.3 (a first "
+                  "full run with the entropy study's target 0.08 never activated the controller: every arm's "
+                  "entropy stayed above it, and the control arms were bitwise the uncontrolled ones). entropy_late is the controller's estimate: −mean log π_β of the "
                   "sampled tokens, the policy that sampled them (s steps old under async).",
 )
 

@@ -100,7 +100,8 @@ def _child_of_the_trainer() -> None:
 def _build_model(init: WorkerInit) -> torch.nn.Module:
     attn = getattr(init.model_config, "_attn_implementation", None)
     model = AutoModelForCausalLM.from_config(init.model_config, attn_implementation=attn)
-    model = model.to(init.dtype).eval()
+    device = "cuda" if torch.cuda.is_available() else "cpu"  # a Ray actor sees only the GPU it was given
+    model = model.to(device=device, dtype=init.dtype).eval()
     set_precision(model, init.precision)
     return model
 
