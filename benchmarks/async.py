@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import multiprocessing as mp
 import os
 import statistics
@@ -108,7 +109,8 @@ def _contender(conn: Any, s: Setup) -> None:
             "update_s": statistics.mean(r["perf/update_s"] for r in rows),
             "rollout_s": statistics.mean(r.get("async/rollout_s", r["perf/rollout_s"]) for r in rows),
             "reward": statistics.mean(r["reward/mean"] for r in rows),
-            "entropy": statistics.mean(r["entropy/estimate"] for r in rows if "entropy/estimate" in r),
+            # steps without an informative group have no estimate (all of them with --quick's barely trained model)
+            "entropy": statistics.mean([r["entropy/estimate"] for r in rows if "entropy/estimate" in r] or [math.nan]),
             "threads": torch.get_num_threads()}
         if s.budget_s:
             out |= _evaluate(run.model, run.tokenizer, s)
@@ -124,7 +126,13 @@ def _run(s: Setup) -> dict[str, Any]:
     parent, child = ctx.Pipe()
     proc = ctx.Process(target=_contender, args=(child, s))
     proc.start()
-    res = parent.recv()
+    child.close()  # so that a contender that dies ends the wait (EOFError) instead of hanging it
+    try:
+        res = parent.recv()
+    except EOFError:
+        proc.join()
+        raise SystemExit(f"contender {s.contender} (seed {s.seed}) died with exit code {proc.exitcode}; "
+                         "its traceback is above") from None
     proc.join()
     return res
 
