@@ -211,8 +211,9 @@ STUDIES["staleness"] = Study(
                   "so arms differ only in staleness and control. Entropy control: target 0.12 nats/token, just above "
                   "the warm start's entropy at τ 1.0 (0.10-0.12 over the first steps), Δ 0.02, α_max 0.3 (a first "
                   "full run with the entropy study's target 0.08 never activated the controller: every arm's "
-                  "entropy stayed above it, and the control arms were bitwise the uncontrolled ones). entropy_late is the controller's estimate: −mean log π_β of the "
-                  "sampled tokens, the policy that sampled them (s steps old under async).",
+                  "entropy stayed above it, and the control arms were bitwise the uncontrolled ones). "
+                  "entropy_late is the controller's estimate: −mean log π_β of the sampled tokens, the policy "
+                  "that sampled them (s steps old under async).",
 )
 
 
