@@ -149,8 +149,9 @@ class AsyncRollouts:
             return {}
         k = state.step
         keep = list(range(k, min(k + self.s, self.total)))
-        for step in keep:
-            self._wait_for(step)
+        with self.watchdog.phase("rollout"):  # a hung worker meets the rollout deadline here too
+            for step in keep:
+                self._wait_for(step)
         last = self.pending[keep[-1]] if keep else None
         sampler, filtered = (last.sampler, last.filtered_stage) if last is not None else self._consumed
         state.sampler.load_state_dict(sampler)
