@@ -85,7 +85,7 @@ def _split_table(cfg: TrainConfig, shape: ModelShape, gpus: int, gpu: Gpu, stage
     from or1.async_split import best_split, plan_splits
 
     kw = dict(tp=cfg.rollout.tensor_parallel_size, mem_util=cfg.rollout.gpu_memory_utilization,
-              micro_batch_tokens=cfg.algo.micro_batch_tokens or 32768,
+              micro_batch_tokens=_micro_batch_tokens(cfg),
               activation_checkpointing=cfg.distributed.activation_checkpointing, max_steps=steps)
     plans = plan_splits(shape, gpu, gpus, stages, work, **kw)  # type: ignore[arg-type]
     streamed = plan_splits(shape, gpu, gpus, stages, work, streaming=True, **kw)  # type: ignore[arg-type]
@@ -127,7 +127,7 @@ def _memory_table(cfg: TrainConfig, shape: ModelShape, gpus: int, gpu: Gpu) -> o
 
     from or1.train_memory import train_memory
 
-    S = cfg.algo.micro_batch_tokens or cfg.data.max_prompt_length + max(s.max_response_length for s in cfg.stages)
+    S = _micro_batch_tokens(cfg)
     with_ac, without = (train_memory(shape, gpus, S, ac) for ac in (True, False))
     full_head = train_memory(shape, gpus, S, True, chunk_tokens=None).logp_head
     mine = "with" if cfg.distributed.activation_checkpointing else "without"
@@ -145,3 +145,6 @@ def _memory_table(cfg: TrainConfig, shape: ModelShape, gpus: int, gpu: Gpu) -> o
     return table
 
 
+def _micro_batch_tokens(cfg: TrainConfig) -> int:
+    """Tokens per forward/backward: `algo.micro_batch_tokens`, else one longest prompt + response."""
+    return cfg.algo.micro_batch_tokens or cfg.data.max_prompt_length + max(s.max_response_length for s in cfg.stages)
