@@ -82,6 +82,15 @@ def warm_run_config(tmp_path: Path, name: str, warm_model_dir: Path, easy_task: 
                         **sections)
 
 
+def start_train(cfg: Path, *extra: str, netns: bool = False) -> subprocess.Popen:
+    """`or1 train CFG --no-progress EXTRA...` as a subprocess (stdout and stderr merged, text); with `netns`
+    inside a loopback-only network namespace (for runs that start Ray)."""
+    train = [sys.executable, "-m", "or1.cli", "train", str(cfg), "--no-progress", *extra]
+    if netns:
+        train = ["unshare", "-n", "sh", "-c", "ip link set lo up && exec " + shlex.join(train)]
+    return subprocess.Popen(train, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
 def finish(proc: subprocess.Popen, timeout: float = 600) -> str:
     """Wait for a `text=True` Popen with stdout piped (stderr merged); fail with its last output unless it exits 0."""
     out, _ = proc.communicate(timeout=timeout)

@@ -33,9 +33,19 @@ state and activations fit on N − R GPUs (`train_memory`, with 10% left for the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from or1.throughput import Efficiency, Gpu, ModelShape, StagePlan, Workload, rollout_seconds, train_seconds
+from or1.throughput import (
+    Efficiency,
+    Gpu,
+    ModelShape,
+    StagePlan,
+    Workload,
+    cut_stages,
+    rollout_seconds,
+    step_time,
+    train_seconds,
+)
 from or1.train_memory import train_memory
 
 __all__ = ["SYNC_BANDWIDTH", "SplitPlan", "SplitStage", "best_split", "colocated_hours", "plan_split", "plan_splits"]
@@ -123,8 +133,7 @@ def plan_split(model: ModelShape, gpu: Gpu, gpus: int, rollout_gpus: int, stages
         rows.append(SplitStage(
             s, rollout_seconds(model, gpu, rollout_gpus, s, work, eff, tp, mem_util, tail=not streaming),
             train_seconds(model, gpu, train_gpus, s, work, eff), model.weight_bytes / sync_bandwidth,
-            rollout_seconds(model, gpu, gpus, s, work, eff, tp, mem_util) + train_seconds(model, gpu, gpus, s, work,
-                                                                                           eff)))
+            step_time(model, gpu, gpus, s, work, eff, tp, mem_util).step_s))
     return SplitPlan(rollout_gpus, train_gpus, tuple(rows), infeasible)
 
 
@@ -133,13 +142,7 @@ def plan_splits(model: ModelShape, gpu: Gpu, gpus: int, stages: Sequence[StagePl
                 activation_checkpointing: bool = True, max_steps: int | None = None,
                 streaming: bool = False) -> list[SplitPlan]:
     """Every split R = tp, 2·tp, … < N, feasible or not, over the stages cut after `max_steps` steps."""
-    cut, done = [], 0
-    for s in stages:
-        steps = s.steps if max_steps is None else min(s.steps, max_steps - done)
-        if steps <= 0:
-            break
-        cut.append(replace(s, steps=steps))
-        done += steps
+    cut = cut_stages(stages, max_steps)
     return [plan_split(model, gpu, gpus, r, cut, work, eff, tp, mem_util, micro_batch_tokens,
                        activation_checkpointing, streaming=streaming) for r in range(tp, gpus, tp)]
 

@@ -31,7 +31,7 @@ from or1.config import TrainConfig
 
 __all__ = [
     "GPUS", "MODELS", "Efficiency", "Gpu", "ModelShape", "StagePlan", "StageTime", "Workload", "config_plan",
-    "model_shape", "plan_run", "rollout_seconds", "rollout_share", "step_time", "total_hours",
+    "cut_stages", "model_shape", "plan_run", "rollout_seconds", "rollout_share", "step_time", "total_hours",
     "train_flops_per_step", "train_seconds",
 ]
 
@@ -261,12 +261,17 @@ def plan_run(model: ModelShape, gpu: Gpu, gpus: int, stages: Sequence[StagePlan]
         tp = 1
         while model.weight_bytes > 0.5 * mem_util * gpu.mem_bytes * tp and tp < 8:
             tp *= 2
+    return [step_time(model, gpu, gpus, s, work, eff, tp, mem_util) for s in cut_stages(stages, max_steps)]
+
+
+def cut_stages(stages: Sequence[StagePlan], max_steps: int | None) -> list[StagePlan]:
+    """The stages of a run that stops after `max_steps` steps (None: all of them), the last one shortened."""
     out, done = [], 0
     for s in stages:
         steps = s.steps if max_steps is None else min(s.steps, max_steps - done)
         if steps <= 0:
             break
-        out.append(step_time(model, gpu, gpus, replace(s, steps=steps), work, eff, tp, mem_util))
+        out.append(replace(s, steps=steps))
         done += steps
     return out
 

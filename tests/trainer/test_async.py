@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import finish, reproducible_metrics, warm_run_config
+from conftest import finish, reproducible_metrics, start_train, warm_run_config
 from or1.trainer.metrics_log import read_metrics
 
 STALENESS = 2  # two batches pending at every checkpoint, two weight versions in flight
@@ -38,11 +38,6 @@ def _config(tmp_path: Path, warm_model_dir: Path, easy_task: dict[str, Path], na
         keep_checkpoints=5,
         threads=1,
     )
-
-
-def _train(cfg: Path, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "or1.cli", "train", str(cfg), "--no-progress", *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 def _children(pid: int) -> list[int]:
@@ -70,7 +65,7 @@ def _burn(seconds: float) -> list[subprocess.Popen]:
 def reference(tmp_path_factory, warm_model_dir, easy_task) -> Path:
     """The uninterrupted async run, on an otherwise idle machine."""
     tmp = tmp_path_factory.mktemp("async_ref")
-    finish(_train(_config(tmp, warm_model_dir, easy_task, "ref")))
+    finish(start_train(_config(tmp, warm_model_dir, easy_task, "ref")))
     return tmp / "ref"
 
 
@@ -90,7 +85,7 @@ def test_async_run_samples_ahead_and_corrects(reference):
 def test_async_runs_are_bitwise_equal_however_loaded(tmp_path, warm_model_dir, easy_task, reference):
     burners = _burn(120)
     try:
-        finish(_train(_config(tmp_path, warm_model_dir, easy_task, "loaded")))
+        finish(start_train(_config(tmp_path, warm_model_dir, easy_task, "loaded")))
     finally:
         for b in burners:
             b.kill()
@@ -101,7 +96,7 @@ def test_async_runs_are_bitwise_equal_however_loaded(tmp_path, warm_model_dir, e
 
 def test_async_sigkill_then_resume_is_bitwise_identical(tmp_path, warm_model_dir, easy_task, reference):
     cfg = _config(tmp_path, warm_model_dir, easy_task, "killed")
-    killed = _train(cfg)
+    killed = start_train(cfg)
     latest = tmp_path / "killed" / "checkpoints" / "latest"
     deadline = time.time() + 300
     while not latest.exists() and killed.poll() is None and time.time() < deadline:
@@ -119,7 +114,7 @@ def test_async_sigkill_then_resume_is_bitwise_identical(tmp_path, warm_model_dir
         pytest.fail("the rollout worker outlived its trainer")
     assert read_metrics(tmp_path / "killed" / "metrics.jsonl")[-1]["step"] < 6  # it really was interrupted
 
-    out = finish(_train(cfg, "--resume"))
+    out = finish(start_train(cfg, "--resume"))
     assert "resuming from" in out
     assert (reference / FINAL).read_bytes() == (tmp_path / "killed" / FINAL).read_bytes()
     assert reproducible_metrics(read_metrics(reference / "metrics.jsonl")) == \
@@ -127,7 +122,7 @@ def test_async_sigkill_then_resume_is_bitwise_identical(tmp_path, warm_model_dir
 
 
 def test_killed_worker_is_restarted_and_the_run_goes_on_unchanged(tmp_path, warm_model_dir, easy_task, reference):
-    proc = _train(_config(tmp_path, warm_model_dir, easy_task, "worker_killed"))
+    proc = start_train(_config(tmp_path, warm_model_dir, easy_task, "worker_killed"))
     metrics = tmp_path / "worker_killed" / "metrics.jsonl"
     deadline, worker = time.time() + 300, None
     while proc.poll() is None and time.time() < deadline:  # mid-run: after step 2 is logged
@@ -157,7 +152,7 @@ def test_steps_without_an_update_still_advance_the_weight_version(tmp_path, warm
         algo={"lr": 5e-4, "micro_batch_size": 2, "recompute_old_logp": True},
         filter={"online": True, "max_refills": 0, "offline": False},
         checkpoint_every=2, threads=1)
-    proc = _train(cfg)
+    proc = start_train(cfg)
     try:
         out, _ = proc.communicate(timeout=240)
     except subprocess.TimeoutExpired:

@@ -5,16 +5,13 @@ run is bitwise the process-worker run; an actor SIGKILLed mid-run is replaced an
 from __future__ import annotations
 
 import os
-import shlex
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import finish, netns_skip_reason, reproducible_metrics, warm_run_config
+from conftest import finish, netns_skip_reason, reproducible_metrics, start_train, warm_run_config
 from or1.trainer.metrics_log import read_metrics
 
 pytestmark = [pytest.mark.skipif(netns_skip_reason() is not None, reason=str(netns_skip_reason())),
@@ -34,12 +31,6 @@ def _config(tmp_path: Path, warm_model_dir: Path, easy_task: dict[str, Path], na
         checkpoint_every=5, threads=1)
 
 
-def _train(cfg: Path, *extra: str) -> subprocess.Popen:
-    train = [sys.executable, "-m", "or1.cli", "train", str(cfg), "--no-progress", *extra]
-    return subprocess.Popen(["unshare", "-n", "sh", "-c", "ip link set lo up && exec " + shlex.join(train)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-
 def _actor_pids() -> list[int]:
     """Processes of the rollout actor (Ray titles its worker process `ray::_RayWorker...`)."""
     out = []
@@ -56,15 +47,13 @@ def _actor_pids() -> list[int]:
 @pytest.fixture(scope="module")
 def process_run(tmp_path_factory, warm_model_dir, easy_task) -> Path:
     tmp = tmp_path_factory.mktemp("async_process")
-    proc = subprocess.Popen([sys.executable, "-m", "or1.cli", "train",
-                             str(_config(tmp, warm_model_dir, easy_task, "process")), "--no-progress"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    finish(proc)
+    finish(start_train(_config(tmp, warm_model_dir, easy_task, "process")))
     return tmp / "process"
 
 
 def test_ray_actor_worker_equals_the_process_worker(tmp_path, warm_model_dir, easy_task, process_run):
-    finish(_train(_config(tmp_path, warm_model_dir, easy_task, "ray"), "ray.enabled=true", "ray.reward_actors=1"))
+    finish(start_train(_config(tmp_path, warm_model_dir, easy_task, "ray"), "ray.enabled=true", "ray.reward_actors=1",
+                       netns=True))
     assert (process_run / FINAL).read_bytes() == (tmp_path / "ray" / FINAL).read_bytes()
     a, b = (read_metrics(d / "metrics.jsonl") for d in (process_run, tmp_path / "ray"))
     assert reproducible_metrics(a) == reproducible_metrics(b)
@@ -73,7 +62,8 @@ def test_ray_actor_worker_equals_the_process_worker(tmp_path, warm_model_dir, ea
 
 def test_killed_ray_actor_is_replaced_and_the_run_goes_on_unchanged(tmp_path, warm_model_dir, easy_task,
                                                                     process_run):
-    proc = _train(_config(tmp_path, warm_model_dir, easy_task, "killed"), "ray.enabled=true", "ray.reward_actors=1")
+    cfg = _config(tmp_path, warm_model_dir, easy_task, "killed")
+    proc = start_train(cfg, "ray.enabled=true", "ray.reward_actors=1", netns=True)
     metrics = tmp_path / "killed" / "metrics.jsonl"
     deadline, killed = time.time() + 400, []
     while proc.poll() is None and time.time() < deadline and not killed:

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from conftest import warm_run_config
+from conftest import start_train, warm_run_config
 from or1.trainer.metrics_log import read_metrics
 
 
@@ -31,19 +29,14 @@ def _config(tmp_path: Path, warm_model_dir: Path, easy_task: dict[str, Path], na
     )
 
 
-def _train(cfg: Path, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "or1.cli", "train", str(cfg), "--no-progress", *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-
 def _strip_timings(rows):
     return [{k: v for k, v in r.items() if not k.startswith("perf/")} for r in rows]
 
 
 def test_sigkill_then_resume_is_bitwise_identical(tmp_path, warm_model_dir, easy_task):
-    full = _train(_config(tmp_path, warm_model_dir, easy_task, "full"))
+    full = start_train(_config(tmp_path, warm_model_dir, easy_task, "full"))
     killed_cfg = _config(tmp_path, warm_model_dir, easy_task, "killed")
-    killed = _train(killed_cfg)
+    killed = start_train(killed_cfg)
     latest = tmp_path / "killed" / "checkpoints" / "latest"
     deadline = time.time() + 300
     while not latest.exists() and killed.poll() is None and time.time() < deadline:
@@ -54,7 +47,7 @@ def test_sigkill_then_resume_is_bitwise_identical(tmp_path, warm_model_dir, easy
     kept = read_metrics(tmp_path / "killed" / "metrics.jsonl")
     assert kept[-1]["step"] < 6  # it really was interrupted
 
-    resumed = _train(killed_cfg, "--resume")
+    resumed = start_train(killed_cfg, "--resume")
     out_r, _ = resumed.communicate(timeout=600)
     out_f, _ = full.communicate(timeout=600)
     assert resumed.returncode == 0, out_r

@@ -22,7 +22,7 @@ several seeds. Studies:
   truncation   truncated-response mask vs no mask, with a tight context
   temperature  rollout temperature 1.0 vs 0.6
   clip-higher  ε_high 0.2 vs 0.26 vs 0.3
-  staleness    asynchronous rollouts s = 0, 1, 2, 4 updates stale, each with and without adaptive entropy control
+  staleness    asynchronous rollouts s = 0, 1, 2, 4 steps stale, each with and without adaptive entropy control
 Writes OUT/report.md (settings, final held-out Avg@K per arm with 95% bootstrap CIs over seeds and problems,
 and for each of the paper's findings whether its direction was reproduced, with the numbers),
 OUT/results.json, OUT/plots/{accuracy,entropy,alpha,length}.png (mean over seeds with a seed band) and

@@ -1,4 +1,4 @@
-"""Asynchronous rollouts (`rollout.mode: async`): a worker process samples ahead while the trainer updates.
+"""Asynchronous rollouts (`rollout.mode: async`): a worker samples ahead while the trainer updates.
 
 With staleness s = `rollout.max_staleness`, the batch of step k is sampled from weight version
 v(k) = max(0, k - s), version = steps done (a step without an update, every group filtered out, repeats
@@ -12,9 +12,10 @@ Each batch is a function of (seed, step, the weights of v(k), the prompt sampler
 go out in step order, the worker chains the sampler, and nothing depends on when a result arrives. So
 two runs with the same seed and s are bitwise equal however loaded the machine is.
 
-Weights reach the worker through s + 1 shared-memory slots: version v is written to slot v mod (s + 1)
-after the update that makes it, then the requests that need it are sent. The slot it overwrites held
-version v - s - 1, which only batches up to step v - 1 used, all consumed by then.
+Weights reach the worker through s + 1 slots (`worker_channel.py`: shared memory for a process, the object
+store for a Ray actor): version v is written to slot v mod (s + 1) after the step that makes it, then the
+requests that need it are sent. The slot it overwrites held version v - s - 1, which only batches up to
+step v - 1 used, all consumed by then.
 
 A checkpoint after step k holds the batches of steps k .. k+s-1 (sampled from older weights, which the
 checkpoint does not hold) and the sampler's state after them; the trainer waits for them before it
@@ -125,18 +126,15 @@ class AsyncRollouts:
     def after_step(self, updated: bool) -> None:
         """Write the step's weights to the next version's slot and send the requests they allow (every rank
         gathers). A step without an update repeats the previous version's weights: versions count steps."""
-        weights = None
-        if updated:
-            weights = full_state_dict(self.model) if self.world.distributed else self.model.state_dict()
+        if updated and self.world.distributed:
+            weights = full_state_dict(self.model)  # a collective: every rank calls it; full on rank 0 only
+            if self.rollout_model is not None:
+                self.rollout_model.load_state_dict(weights)  # rank 0's copy: validation samples it
         if self._channel is None:
             return
-        if weights is None:
-            assert self.rollout_model is not None
-            weights = self.rollout_model.state_dict()  # unchanged since the last version
-        elif self.world.distributed and self.rollout_model is not None:
-            self.rollout_model.load_state_dict(weights)  # rank 0's copy: validation samples it
+        assert self.rollout_model is not None  # one process: the trained model itself
         self.version += 1
-        self._channel.write(weights, self.version)
+        self._channel.write(self.rollout_model.state_dict(), self.version)
         self._request()
 
     def checkpoint_state(self, state: TrainState) -> dict[str, Any]:

@@ -109,7 +109,7 @@ def _build_model(init: WorkerInit) -> torch.nn.Module:
 class RolloutWorker:
     """The worker's state and its one operation: answer the request for a step from a weight version.
 
-    The same in the worker process (`worker_main`) and in a Ray actor (`ray_worker.py`).
+    The same in the worker process (`worker_main`) and in a Ray actor (`worker_channel.RayChannel`).
     """
 
     def __init__(self, init: WorkerInit) -> None:

@@ -23,6 +23,14 @@ from or1.trainer.rollout_worker import RolloutWorker, WorkerFailure, WorkerInit,
 __all__ = ["ProcessChannel", "RayChannel", "WorkerChannel", "WorkerGone"]
 
 
+def _slot(slot_version: list[int], step: int, version: int) -> int:
+    """The slot holding weight version `version`, which a request for `step` needs (written before it)."""
+    slot = version % len(slot_version)
+    assert slot_version[slot] == version, f"step {step} needs weight version {version}, slot {slot} holds " \
+                                          f"{slot_version[slot]}"
+    return slot
+
+
 class WorkerGone(Exception):
     """The worker died (killed, out of memory, its node lost); the message says how, when known."""
 
@@ -78,9 +86,7 @@ class ProcessChannel:
         self._conn = parent
 
     def send(self, step: int, version: int) -> None:
-        slot = version % len(self.slots)
-        assert self.slot_version[slot] == version, f"step {step} needs weight version {version}, slot {slot} " \
-                                                   f"holds {self.slot_version[slot]}"
+        slot = _slot(self.slot_version, step, version)
         assert self._conn is not None
         try:
             self._conn.send((step, version, slot))
@@ -169,9 +175,7 @@ class RayChannel:
         self._loaded = -1
 
     def send(self, step: int, version: int) -> None:
-        slot = version % len(self.refs)
-        assert self.slot_version[slot] == version, f"step {step} needs weight version {version}, slot {slot} " \
-                                                   f"holds {self.slot_version[slot]}"
+        slot = _slot(self.slot_version, step, version)
         weights = None if version == self._loaded else self.refs[slot]
         self._calls.append(self.actor.answer.remote(step, version, weights))
         self._loaded = version
